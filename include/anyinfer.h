@@ -1,0 +1,371 @@
+/* anyinfer.h — the public C API of the anyinfer inference engine.
+ *
+ * Usage (this is tests/engine/test_api_example.c, which runs in `make test`):
+ *
+ *     anyinfer_model *model = NULL;
+ *     if (anyinfer_model_load("model.gguf", NULL, &model) != ANYINFER_OK) return 1;
+ *     anyinfer_session *session = NULL;
+ *     if (anyinfer_session_create(model, NULL, &session) != ANYINFER_OK) { ... }
+ *     int32_t prompt[256];
+ *     size_t n_prompt = 0;
+ *     anyinfer_tokenize(model, "Hello", 5, true, false, prompt, 256, &n_prompt);
+ *     anyinfer_generate_params gp;
+ *     anyinfer_generate_default_params(&gp);
+ *     gp.max_tokens = 16;
+ *     anyinfer_generate_result result;
+ *     anyinfer_session_generate(session, prompt, n_prompt, &gp, print_piece, NULL, &result);
+ *     anyinfer_session_free(session);
+ *     anyinfer_model_free(model);
+ *
+ * Threads: a model is read-only after anyinfer_model_load returns and may be shared by any number
+ * of threads and sessions. A session belongs to one thread at a time. Calls on different sessions
+ * may run concurrently. No call keeps process-global state: the logger and the allocator are per
+ * model, given in anyinfer_model_params.
+ *
+ * Errors: every call that can fail returns an anyinfer_status (ANYINFER_OK is 0, errors are
+ * negative). The detail of the last failed call on a session is anyinfer_session_last_error();
+ * a failed constructor writes its detail into the error_buf its params name.
+ */
+#ifndef ANYINFER_H
+#define ANYINFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(ANYINFER_BUILD_SHARED)
+#define ANYINFER_API __declspec(dllexport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define ANYINFER_API __attribute__((visibility("default")))
+#else
+#define ANYINFER_API
+#endif
+
+/* X(name, value, message): the one table of statuses. */
+#define ANYINFER_STATUS_TABLE(X)                                                              \
+  X(OK, 0, "success")                                                                         \
+  X(E_INVAL, -1, "invalid argument")                                                          \
+  X(E_NOMEM, -2, "out of memory")                                                             \
+  X(E_IO, -3, "input/output error")                                                           \
+  X(E_FORMAT, -4, "malformed or truncated file")                                              \
+  X(E_UNSUPPORTED, -5, "unsupported feature")                                                 \
+  X(E_CONTEXT_FULL, -6, "context window is full")                                             \
+  X(E_TEMPLATE, -7, "chat template error")                                                    \
+  X(E_RANGE, -8, "output buffer too small")                                                   \
+  X(E_NOT_FOUND, -9, "not found")                                                             \
+  X(E_BACKEND, -10, "backend error")                                                          \
+  X(E_CANCELLED, -11, "cancelled by callback")
+
+typedef enum anyinfer_status {
+#define ANYINFER_STATUS_ENUM(name, value, message) ANYINFER_##name = value,
+  ANYINFER_STATUS_TABLE(ANYINFER_STATUS_ENUM)
+#undef ANYINFER_STATUS_ENUM
+} anyinfer_status;
+
+/* "ANYINFER_E_NOMEM" for ANYINFER_E_NOMEM; "ANYINFER_E_UNKNOWN" for a value not in the table.
+ * Static storage. */
+ANYINFER_API const char *anyinfer_status_name(anyinfer_status status);
+/* "out of memory" for ANYINFER_E_NOMEM; "unknown status" for a value not in the table. */
+ANYINFER_API const char *anyinfer_status_str(anyinfer_status status);
+
+/* ---------------------------------------------------------------------------------------------
+ * Hooks given at model creation: logging, allocation, progress.
+ */
+typedef enum anyinfer_log_level {
+  ANYINFER_LOG_ERROR = 0,
+  ANYINFER_LOG_WARN = 1,
+  ANYINFER_LOG_INFO = 2,
+  ANYINFER_LOG_DEBUG = 3,
+} anyinfer_log_level;
+
+/* Receives one line of log text (no trailing newline). Called on the thread that made the call. */
+typedef void (*anyinfer_log_fn)(anyinfer_log_level level, const char *text, void *user_data);
+
+/* realloc-shaped allocator: size 0 frees ptr and returns NULL; ptr NULL allocates. Returning
+ * NULL for size > 0 is an allocation failure, which every call reports as ANYINFER_E_NOMEM. Must
+ * be safe to call from any thread that uses the model. */
+typedef void *(*anyinfer_alloc_fn)(void *ptr, size_t size, void *user_data);
+
+/* Reports progress of long work in [0, 1]. Return false to cancel (ANYINFER_E_CANCELLED). */
+typedef bool (*anyinfer_progress_fn)(float fraction, void *user_data);
+
+/* ---------------------------------------------------------------------------------------------
+ * Models
+ */
+typedef struct anyinfer_model anyinfer_model;
+
+typedef struct anyinfer_model_params {
+  anyinfer_log_fn log;                /* NULL: no logging */
+  void *log_user_data;
+  anyinfer_log_level log_level;       /* lines above this level are not produced */
+  anyinfer_alloc_fn alloc;            /* NULL: the C library's realloc/free */
+  void *alloc_user_data;
+  anyinfer_progress_fn progress;      /* NULL: none */
+  void *progress_user_data;
+  bool use_mmap;                      /* map the file when the platform can (default true) */
+  bool vocab_only;                    /* load metadata and tokenizer only, no tensors */
+  char *error_buf;                    /* if non-NULL, a failed load writes its message here */
+  size_t error_cap;                   /* bytes at error_buf, including the terminating NUL */
+} anyinfer_model_params;
+
+/* Writes the defaults into *params. */
+ANYINFER_API void anyinfer_model_default_params(anyinfer_model_params *params);
+
+/* Loads a GGUF file. params may be NULL (defaults). On success *model owns everything it uses
+ * and is freed by anyinfer_model_free. On failure *model is NULL and the message goes to
+ * params->error_buf and the log.
+ * Returns ANYINFER_E_IO (cannot open/read), ANYINFER_E_FORMAT (corrupt or truncated file),
+ * ANYINFER_E_UNSUPPORTED (architecture or tensor type), ANYINFER_E_NOMEM, ANYINFER_E_CANCELLED. */
+ANYINFER_API anyinfer_status anyinfer_model_load(const char *path,
+                                                 const anyinfer_model_params *params,
+                                                 anyinfer_model **model);
+/* Frees the model. NULL is allowed. All sessions of the model must be freed first. */
+ANYINFER_API void anyinfer_model_free(anyinfer_model *model);
+
+/* Plain description of a loaded model. Strings are owned by the model, valid until it is freed. */
+typedef struct anyinfer_model_info {
+  const char *architecture;  /* general.architecture, e.g. "llama" */
+  const char *name;          /* general.name, or "" */
+  const char *file_type;     /* the type of most weights, e.g. "Q4_0" */
+  uint64_t file_bytes;       /* size of the GGUF file */
+  uint64_t n_params;         /* elements in all tensors */
+  uint32_t gguf_version;
+  int32_t n_vocab;
+  int32_t n_ctx_train;
+  int32_t n_embd;
+  int32_t n_layer;
+  int32_t n_head;
+  int32_t n_head_kv;
+  int32_t bos_token;  /* -1 when absent */
+  int32_t eos_token;  /* -1 when absent */
+  bool has_weights;   /* false for a vocab-only load */
+} anyinfer_model_info;
+
+ANYINFER_API void anyinfer_model_get_info(const anyinfer_model *model, anyinfer_model_info *info);
+
+/* Metadata: the GGUF key/value pairs, in file order. Values are rendered as text (arrays as
+ * "[a, b, ...]", truncated after max_items items; 0 means all). Returned strings live until the
+ * model is freed. */
+ANYINFER_API size_t anyinfer_model_meta_count(const anyinfer_model *model);
+ANYINFER_API const char *anyinfer_model_meta_key(const anyinfer_model *model, size_t i);
+/* Writes the value of key i into buf (NUL-terminated, at most cap bytes); *len gets the length it
+ * needs. Returns ANYINFER_E_RANGE if i is out of range or the buffer is too small (then buf holds
+ * a truncated prefix). */
+ANYINFER_API anyinfer_status anyinfer_model_meta_value(const anyinfer_model *model, size_t i,
+                                                       size_t max_items, char *buf, size_t cap,
+                                                       size_t *len);
+/* The string value of a key, or NULL if absent or not a string. Valid until the model is freed. */
+ANYINFER_API const char *anyinfer_model_meta_str(const anyinfer_model *model, const char *key);
+
+typedef struct anyinfer_tensor_info {
+  const char *name;     /* valid until the model is freed */
+  const char *type;     /* "F32", "Q4_K", ... */
+  int32_t n_dims;
+  int64_t ne[4];        /* elements per dimension, innermost first */
+  uint64_t offset;      /* byte offset in the file */
+  uint64_t bytes;
+} anyinfer_tensor_info;
+
+ANYINFER_API size_t anyinfer_model_tensor_count(const anyinfer_model *model);
+/* Returns ANYINFER_E_RANGE if i >= anyinfer_model_tensor_count(model). */
+ANYINFER_API anyinfer_status anyinfer_model_tensor_get(const anyinfer_model *model, size_t i,
+                                                       anyinfer_tensor_info *info);
+
+/* ---------------------------------------------------------------------------------------------
+ * Tokens. Token ids are int32_t; pieces are raw bytes (one token may hold part of a UTF-8
+ * sequence).
+ */
+
+/* Tokenizes text[0..len). add_special adds BOS/EOS as the vocabulary asks; parse_special turns
+ * the text of special/control tokens (e.g. "<|im_start|>") into their ids instead of plain text.
+ * *n_tokens gets the count needed; returns ANYINFER_E_RANGE if it exceeds cap (tokens then holds
+ * the first cap). Thread-safe on a shared model. */
+ANYINFER_API anyinfer_status anyinfer_tokenize(const anyinfer_model *model, const char *text,
+                                               size_t len, bool add_special, bool parse_special,
+                                               int32_t *tokens, size_t cap, size_t *n_tokens);
+
+/* The bytes of one token as they appear in text (byte tokens decoded, "▁" as space; special
+ * tokens as their text). Leading-space removal is the caller's business. *len gets the length
+ * needed; returns ANYINFER_E_RANGE if it exceeds cap, ANYINFER_E_INVAL for a bad id. */
+ANYINFER_API anyinfer_status anyinfer_token_to_piece(const anyinfer_model *model, int32_t token,
+                                                     char *buf, size_t cap, size_t *len);
+
+/* Decodes a whole token sequence into text (SentencePiece leading space removed when the
+ * vocabulary asks). Same buffer contract as anyinfer_token_to_piece. */
+ANYINFER_API anyinfer_status anyinfer_detokenize(const anyinfer_model *model,
+                                                 const int32_t *tokens, size_t n_tokens,
+                                                 char *buf, size_t cap, size_t *len);
+
+ANYINFER_API bool anyinfer_token_is_eog(const anyinfer_model *model, int32_t token);
+
+/* ---------------------------------------------------------------------------------------------
+ * Chat templates
+ */
+typedef struct anyinfer_chat_message {
+  const char *role;     /* "system", "user", "assistant", ... */
+  const char *content;
+} anyinfer_chat_message;
+
+typedef struct anyinfer_chat_params {
+  const char *template_override;  /* Jinja source to use instead of the model's; NULL: model's */
+  bool add_generation_prompt;     /* end with the opening of an assistant turn */
+  char *error_buf;                /* if non-NULL, a failure writes its message here */
+  size_t error_cap;
+} anyinfer_chat_params;
+
+ANYINFER_API void anyinfer_chat_default_params(anyinfer_chat_params *params);
+
+/* Renders messages with the model's tokenizer.chat_template (or the override); bos_token and
+ * eos_token come from the model's vocabulary. A model without a template uses ChatML.
+ * *len gets the length needed (without NUL); ANYINFER_E_RANGE if it does not fit in cap.
+ * ANYINFER_E_TEMPLATE for a template error (the message names the construct and position). */
+ANYINFER_API anyinfer_status anyinfer_chat_apply(const anyinfer_model *model,
+                                                 const anyinfer_chat_message *messages,
+                                                 size_t n_messages,
+                                                 const anyinfer_chat_params *params, char *buf,
+                                                 size_t cap, size_t *len);
+
+/* ---------------------------------------------------------------------------------------------
+ * Sessions: one conversation with its KV cache.
+ */
+typedef struct anyinfer_session anyinfer_session;
+
+typedef struct anyinfer_session_params {
+  int32_t n_ctx;       /* context length in tokens; 0: the model's training context, at most 4096 */
+  int32_t n_batch;     /* most prompt tokens per forward pass (default 512) */
+  int32_t n_threads;   /* CPU threads; 0: all online cores */
+  const char *backend; /* "cpu" (default) */
+} anyinfer_session_params;
+
+ANYINFER_API void anyinfer_session_default_params(anyinfer_session_params *params);
+
+/* Creates a session over model; params may be NULL. Allocates the KV cache and activations once.
+ * Returns ANYINFER_E_INVAL (vocab-only model, bad params), ANYINFER_E_NOMEM,
+ * ANYINFER_E_UNSUPPORTED (unknown backend). */
+ANYINFER_API anyinfer_status anyinfer_session_create(const anyinfer_model *model,
+                                                     const anyinfer_session_params *params,
+                                                     anyinfer_session **session);
+ANYINFER_API void anyinfer_session_free(anyinfer_session *session);
+
+/* Message of the last failed call on this session; "" if none. Valid until the next call. */
+ANYINFER_API const char *anyinfer_session_last_error(const anyinfer_session *session);
+
+/* Number of tokens in the KV cache. */
+ANYINFER_API int32_t anyinfer_session_n_past(const anyinfer_session *session);
+ANYINFER_API int32_t anyinfer_session_n_ctx(const anyinfer_session *session);
+
+/* Drops cached tokens from position n_past on (0 clears). ANYINFER_E_INVAL if n_past is beyond
+ * the cache. */
+ANYINFER_API anyinfer_status anyinfer_session_truncate(anyinfer_session *session, int32_t n_past);
+
+/* Runs the model on tokens (appended after the cache) in batches of n_batch. If logits is
+ * non-NULL, *logits points to the logits of the last token (n_vocab floats), valid until the next
+ * call on the session. ANYINFER_E_CONTEXT_FULL if the tokens do not fit (nothing is evaluated). */
+ANYINFER_API anyinfer_status anyinfer_session_decode(anyinfer_session *session,
+                                                     const int32_t *tokens, size_t n_tokens,
+                                                     const float **logits);
+
+/* Like decode, but writes the logits of every position into out (n_tokens × n_vocab floats,
+ * row-major). For perplexity and parity tests. */
+ANYINFER_API anyinfer_status anyinfer_session_decode_all(anyinfer_session *session,
+                                                         const int32_t *tokens, size_t n_tokens,
+                                                         float *out);
+
+typedef struct anyinfer_logit_bias {
+  int32_t token;
+  float bias;  /* added to the logit; -INFINITY bans the token */
+} anyinfer_logit_bias;
+
+typedef struct anyinfer_sampler_params {
+  float temperature;        /* 0: greedy (default 0.8) */
+  int32_t top_k;            /* 0: off (default 40) */
+  float top_p;              /* 1: off (default 0.95) */
+  float min_p;              /* 0: off (default 0.05) */
+  float repeat_penalty;     /* 1: off (default 1.0) */
+  int32_t repeat_last_n;    /* tokens the penalties look back over (default 64) */
+  float presence_penalty;   /* 0: off */
+  float frequency_penalty;  /* 0: off */
+  uint64_t seed;            /* same seed, same model, same prompt => same output */
+  const anyinfer_logit_bias *logit_bias;
+  size_t n_logit_bias;
+} anyinfer_sampler_params;
+
+ANYINFER_API void anyinfer_sampler_default_params(anyinfer_sampler_params *params);
+
+typedef enum anyinfer_stop_reason {
+  ANYINFER_STOP_EOG = 0,        /* the model produced an end-of-generation token */
+  ANYINFER_STOP_MAX_TOKENS = 1, /* max_tokens reached */
+  ANYINFER_STOP_STRING = 2,     /* a stop string was produced (it is not emitted) */
+  ANYINFER_STOP_CALLBACK = 3,   /* the piece callback returned false */
+  ANYINFER_STOP_CONTEXT = 4,    /* the context window filled up */
+} anyinfer_stop_reason;
+
+typedef struct anyinfer_generate_params {
+  int32_t max_tokens;           /* most tokens to generate; -1: until EOG or context end */
+  anyinfer_sampler_params sampler;
+  const char *const *stop;      /* stop strings (not emitted), may be NULL */
+  size_t n_stop;
+} anyinfer_generate_params;
+
+ANYINFER_API void anyinfer_generate_default_params(anyinfer_generate_params *params);
+
+typedef struct anyinfer_generate_result {
+  int32_t n_prompt_tokens;
+  int32_t n_generated_tokens;
+  anyinfer_stop_reason stop_reason;
+  double prompt_seconds;    /* wall time of prompt processing */
+  double generate_seconds;  /* wall time of generation */
+} anyinfer_generate_result;
+
+/* Receives generated text as it is produced: always whole UTF-8 sequences, never a split one,
+ * never text that may still turn out to be part of a stop string. Return false to stop. */
+typedef bool (*anyinfer_piece_fn)(const char *text, size_t len, void *user_data);
+
+/* Evaluates prompt (after the cache), then samples up to max_tokens tokens, streaming text to
+ * on_piece (may be NULL). params NULL: defaults. Returns ANYINFER_E_CONTEXT_FULL when the prompt
+ * does not fit (on_piece is then never called); hitting the context end while generating is a
+ * normal stop (ANYINFER_STOP_CONTEXT). */
+ANYINFER_API anyinfer_status anyinfer_session_generate(anyinfer_session *session,
+                                                       const int32_t *prompt, size_t n_prompt,
+                                                       const anyinfer_generate_params *params,
+                                                       anyinfer_piece_fn on_piece, void *user_data,
+                                                       anyinfer_generate_result *result);
+
+/* ---------------------------------------------------------------------------------------------
+ * Model files: quantize, synthesize.
+ */
+typedef struct anyinfer_file_params {
+  const char *type;  /* target weight type: "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1",
+                        "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", or a mix "Q4_K_M", "Q5_K_M" */
+  uint64_t seed;     /* synth only: weights are a function of the seed */
+  anyinfer_log_fn log;
+  void *log_user_data;
+  anyinfer_progress_fn progress;
+  void *progress_user_data;
+  char *error_buf;
+  size_t error_cap;
+} anyinfer_file_params;
+
+ANYINFER_API void anyinfer_file_default_params(anyinfer_file_params *params);
+
+/* Rewrites the GGUF at in_path with weights of params->type into out_path. Norms, biases and
+ * 1-D tensors stay F32. */
+ANYINFER_API anyinfer_status anyinfer_quantize(const char *in_path, const char *out_path,
+                                               const anyinfer_file_params *params);
+
+/* Writes a random-weight GGUF with the exact shapes, hyperparameters and vocabulary size of a
+ * named real model. Names: anyinfer_synth_names(). */
+ANYINFER_API anyinfer_status anyinfer_synth(const char *name, const char *out_path,
+                                            const anyinfer_file_params *params);
+/* NULL-terminated list of names anyinfer_synth accepts. Static storage. */
+ANYINFER_API const char *const *anyinfer_synth_names(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ANYINFER_H */
