@@ -24,7 +24,10 @@
 #include "base/file.h"
 
 #define AI_GGUF_DEFAULT_ALIGNMENT 32
-#define AI_GGUF_MAX_DIMS 4
+#define AI_GGUF_MAX_DIMS          4
+#define AI_GGUF_MAX_ALIGNMENT     (1u << 20) /* llama.cpp gguf.cpp GGUF_MAX_ALIGNMENT */
+#define AI_GGUF_MAX_NAME          64         /* tensor names are shorter (ggml.h GGML_MAX_NAME) */
+#define AI_GGUF_MAX_ARRAY_DEPTH   8 /* arrays nested deeper are refused (bounds recursion) */
 
 /* gguf_type values (GGUF spec). */
 enum ai_gguf_vtype {
@@ -54,10 +57,10 @@ struct ai_gguf_str {
 struct ai_gguf_value {
   enum ai_gguf_vtype type;
   union {
-    uint64_t u64;  /* UINT8/16/32/64 */
-    int64_t i64;   /* INT8/16/32/64 */
-    double f64;    /* FLOAT32/64 */
-    bool b;        /* BOOL */
+    uint64_t u64; /* UINT8/16/32/64 */
+    int64_t i64;  /* INT8/16/32/64 */
+    double f64;   /* FLOAT32/64 */
+    bool b;       /* BOOL */
     struct ai_gguf_str str;
     struct {
       enum ai_gguf_vtype elem_type;
@@ -74,22 +77,22 @@ struct ai_gguf_kv {
 
 struct ai_gguf_tensor {
   struct ai_gguf_str name;
-  uint32_t n_dims;                 /* 1..4 */
-  int64_t ne[AI_GGUF_MAX_DIMS];    /* elements per dimension, innermost first; unused dims are 1 */
-  int32_t type;                    /* ggml type id (enum ai_type) */
-  uint64_t offset;                 /* bytes from the start of the data section */
-  uint64_t bytes;                  /* size of the data */
+  uint32_t n_dims;              /* 1..4 */
+  int64_t ne[AI_GGUF_MAX_DIMS]; /* elements per dimension, innermost first; unused dims are 1 */
+  int32_t type;                 /* ggml type id (enum ai_type) */
+  uint64_t offset;              /* bytes from the start of the data section */
+  uint64_t bytes;               /* size of the data */
 };
 
 struct ai_gguf {
   struct ai_alloc alloc;
-  uint32_t version;                /* 2 or 3 */
+  uint32_t version; /* 2 or 3 */
   uint64_t n_kv;
-  struct ai_gguf_kv *kv;           /* n_kv, file order */
+  struct ai_gguf_kv *kv; /* n_kv, file order */
   uint64_t n_tensors;
-  struct ai_gguf_tensor *tensors;  /* n_tensors, file order */
-  uint64_t alignment;              /* general.alignment or 32; a power of two */
-  uint64_t data_offset;            /* absolute file offset of the data section */
+  struct ai_gguf_tensor *tensors; /* n_tensors, file order */
+  uint64_t alignment;             /* general.alignment or 32; a power of two */
+  uint64_t data_offset;           /* absolute file offset of the data section */
   uint64_t file_size;
   /* private: storage owned by this struct (arena blocks) */
   void *storage;
@@ -122,8 +125,8 @@ anyinfer_status ai_gguf_get_f32(const struct ai_gguf *g, const char *key, float 
                                 struct ai_error *err);
 anyinfer_status ai_gguf_get_bool(const struct ai_gguf *g, const char *key, bool *out,
                                  struct ai_error *err);
-anyinfer_status ai_gguf_get_str(const struct ai_gguf *g, const char *key,
-                                struct ai_gguf_str *out, struct ai_error *err);
+anyinfer_status ai_gguf_get_str(const struct ai_gguf *g, const char *key, struct ai_gguf_str *out,
+                                struct ai_error *err);
 /* An array value; elem_type must match want_elem_type (or pass -1 to accept any). */
 anyinfer_status ai_gguf_get_arr(const struct ai_gguf *g, const char *key, int want_elem_type,
                                 const struct ai_gguf_value **out, struct ai_error *err);
@@ -144,6 +147,9 @@ typedef anyinfer_status (*ai_gguf_fill_fn)(void *user_data, void *dst, size_t by
 anyinfer_status ai_gguf_writer_create(const struct ai_alloc *alloc, struct ai_gguf_writer **out,
                                       struct ai_error *err);
 void ai_gguf_writer_free(struct ai_gguf_writer *w);
+/* Message of the last failed set/add call on w ("" if none); valid until the next call on w.
+ * Setters and add_tensor return ANYINFER_E_INVAL (bad name, shape or type) or ANYINFER_E_NOMEM. */
+const char *ai_gguf_writer_last_error(const struct ai_gguf_writer *w);
 
 /* Setters copy key and value. Setting a key twice replaces the value in place (order kept). */
 anyinfer_status ai_gguf_set_u32(struct ai_gguf_writer *w, const char *key, uint32_t v);
@@ -156,7 +162,8 @@ anyinfer_status ai_gguf_set_str(struct ai_gguf_writer *w, const char *key, const
  * (elem_type STRING, elems: const char *const[count]). */
 anyinfer_status ai_gguf_set_arr(struct ai_gguf_writer *w, const char *key,
                                 enum ai_gguf_vtype elem_type, const void *elems, uint64_t count);
-/* Copies any value (incl. nested arrays) from a parsed file: what quantize uses to keep metadata. */
+/* Copies any value (incl. nested arrays) from a parsed file: what quantize uses to keep metadata.
+ */
 anyinfer_status ai_gguf_set_value(struct ai_gguf_writer *w, const char *key,
                                   const struct ai_gguf_value *v);
 
