@@ -36,11 +36,11 @@ typedef void (*ai_from_float_fn)(const float *x, void *y, int64_t n);
 typedef void (*ai_vec_dot_fn)(int64_t n, float *s, const void *x, const void *y);
 
 struct ai_type_traits {
-  const char *name;          /* "Q4_0", as llama.cpp spells it */
-  int64_t block_size;        /* elements per block */
-  size_t block_bytes;        /* bytes per block */
+  const char *name;   /* "Q4_0", as llama.cpp spells it */
+  int64_t block_size; /* elements per block */
+  size_t block_bytes; /* bytes per block */
   bool is_quantized;
-  enum ai_type vec_dot_type; /* activations are converted to this type for vec_dot */
+  enum ai_type vec_dot_type;   /* activations are converted to this type for vec_dot */
   ai_to_float_fn to_float;     /* reference dequantize; NULL if unsupported */
   ai_from_float_fn from_float; /* reference quantize; NULL if unsupported */
   ai_vec_dot_fn vec_dot;       /* reference dot with vec_dot_type; NULL if unsupported */
@@ -55,7 +55,13 @@ size_t ai_type_row_bytes(enum ai_type type, int64_t n);
 
 /* Instruction sets with kernel variants. x86 ones are chosen at run time (function-level target
  * attributes); NEON and SIMD128 are baseline where they are built. */
-enum ai_isa { AI_ISA_REF = 0, AI_ISA_AVX2, AI_ISA_AVX512, AI_ISA_NEON, AI_ISA_SIMD128 };
+enum ai_isa {
+  AI_ISA_REF = 0,
+  AI_ISA_AVX2,   /* AVX2 + FMA + F16C */
+  AI_ISA_AVX512, /* AVX-512 F, BW, VL and VNNI (plus AVX2, FMA, F16C) */
+  AI_ISA_NEON,
+  AI_ISA_SIMD128
+};
 
 /* Best ISA this CPU and build support. */
 enum ai_isa ai_isa_detect(void);
@@ -72,13 +78,17 @@ typedef void (*ai_gemm_fn)(int64_t k, const void *w, size_t w_row_bytes, int64_t
 /* The CPU kernels for one weight type on one ISA; every pointer is non-NULL for a supported type
  * (the reference fills in where an ISA has no variant). */
 struct ai_cpu_kernels {
-  ai_to_float_fn to_float;        /* dequantize weight rows */
-  ai_from_float_fn quantize_act;  /* f32 activations -> vec_dot_type */
+  ai_to_float_fn to_float;       /* dequantize weight rows */
+  ai_from_float_fn quantize_act; /* f32 activations -> vec_dot_type */
   ai_vec_dot_fn vec_dot;
   ai_gemm_fn gemm;
 };
 
-/* Fills *out for weight type on isa; false if the type is unsupported. */
+/* Fills *out for weight type on isa; false if the type is unsupported. isa must be one this CPU
+ * runs (ai_isa_detect() or lower); an ISA with no variant for the type, or not built for this
+ * target, gives the reference kernels. quantize_act converts f32 activations to the type's
+ * vec_dot_type: Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1 (as llama.cpp), and the weight's own
+ * type for F32/F16/BF16. The fast quantize_act writes the same bytes as the reference. */
 bool ai_cpu_kernels_get(enum ai_type type, enum ai_isa isa, struct ai_cpu_kernels *out);
 
 #endif

@@ -1,0 +1,44 @@
+/* CPU kernel selection: one static const row per (ISA, weight type). A row's NULL entries fall
+ * back to the reference row, so an ISA lists only the kernels it actually speeds up. The caller
+ * picks the ISA once (ai_isa_detect) and keeps the filled struct: no per-call feature checks. */
+#include "tensor/quants.h"
+#include "tensor/types.h"
+
+/* Reference kernels: every supported weight type has a full row. Another family (the K-quants)
+ * adds its type with one line in each table below; types.c holds its traits row. */
+/* clang-format off */
+static const struct ai_cpu_kernels kernels_ref[AI_TYPE_COUNT] = {
+  [AI_TYPE_F32]  = {ai_to_float_f32_ref,    ai_from_float_f32_ref,  ai_dot_f32_f32_ref,   ai_gemm_f32_f32_ref},
+  [AI_TYPE_F16]  = {ai_to_float_f16_ref,    ai_from_float_f16_ref,  ai_dot_f16_f16_ref,   ai_gemm_f16_f16_ref},
+  [AI_TYPE_BF16] = {ai_to_float_bf16_ref,   ai_from_float_bf16_ref, ai_dot_bf16_bf16_ref, ai_gemm_bf16_bf16_ref},
+  [AI_TYPE_Q4_0] = {ai_dequantize_q4_0_ref, ai_quantize_q8_0_ref,   ai_dot_q4_0_q8_0_ref, ai_gemm_q4_0_q8_0_ref},
+  [AI_TYPE_Q4_1] = {ai_dequantize_q4_1_ref, ai_quantize_q8_1_ref,   ai_dot_q4_1_q8_1_ref, ai_gemm_q4_1_q8_1_ref},
+  [AI_TYPE_Q5_0] = {ai_dequantize_q5_0_ref, ai_quantize_q8_0_ref,   ai_dot_q5_0_q8_0_ref, ai_gemm_q5_0_q8_0_ref},
+  [AI_TYPE_Q5_1] = {ai_dequantize_q5_1_ref, ai_quantize_q8_1_ref,   ai_dot_q5_1_q8_1_ref, ai_gemm_q5_1_q8_1_ref},
+  [AI_TYPE_Q8_0] = {ai_dequantize_q8_0_ref, ai_quantize_q8_0_ref,   ai_dot_q8_0_q8_0_ref, ai_gemm_q8_0_q8_0_ref},
+};
+/* clang-format on */
+
+static const struct ai_cpu_kernels *isa_table(enum ai_isa isa) {
+  switch (isa) {
+    case AI_ISA_REF:
+    case AI_ISA_AVX2:
+    case AI_ISA_AVX512:
+    case AI_ISA_NEON:
+    case AI_ISA_SIMD128:
+      break;
+  }
+  return NULL;
+}
+
+bool ai_cpu_kernels_get(enum ai_type type, enum ai_isa isa, struct ai_cpu_kernels *out) {
+  if ((int)type < 0 || type >= AI_TYPE_COUNT || kernels_ref[type].gemm == NULL) return false;
+  const struct ai_cpu_kernels *ref = &kernels_ref[type];
+  const struct ai_cpu_kernels *table = isa_table(isa);
+  const struct ai_cpu_kernels *fast = table != NULL ? &table[type] : ref;
+  out->to_float = fast->to_float != NULL ? fast->to_float : ref->to_float;
+  out->quantize_act = fast->quantize_act != NULL ? fast->quantize_act : ref->quantize_act;
+  out->vec_dot = fast->vec_dot != NULL ? fast->vec_dot : ref->vec_dot;
+  out->gemm = fast->gemm != NULL ? fast->gemm : ref->gemm;
+  return true;
+}
