@@ -1,7 +1,6 @@
 /* Test helpers for GGUF: a byte builder that spells files out in explicit little-endian bytes
- * (independent of the writer, so it is the reference for the layout), a weak stand-in for the
- * type traits until src/tensor/types.c lands (the engine's definition overrides it), and file
- * helpers. Shared by test_gguf.c and test_gguf_corrupt.c, which define _POSIX_C_SOURCE first. */
+ * (independent of the writer, so it is the reference for the layout), and file helpers. Shared by
+ * test_gguf.c and test_gguf_corrupt.c, which define _POSIX_C_SOURCE first. */
 #ifndef AI_TESTS_GGUF_BYTES_H
 #define AI_TESTS_GGUF_BYTES_H
 
@@ -13,25 +12,6 @@
 
 #include "format/gguf.h"
 #include "tensor/types.h"
-
-/* Block sizes from ggml.c type_traits: F32 4 bytes, F16 2, Q8_0 32 elements in 34 bytes
- * (f16 scale + 32 int8). Weak so the engine's types.c wins once it exists. */
-__attribute__((weak)) const struct ai_type_traits *ai_type_traits_get(int type) {
-  static const struct ai_type_traits f32 = {.name = "F32", .block_size = 1, .block_bytes = 4};
-  static const struct ai_type_traits f16 = {.name = "F16", .block_size = 1, .block_bytes = 2};
-  static const struct ai_type_traits q8_0 = {
-      .name = "Q8_0", .block_size = 32, .block_bytes = 34, .is_quantized = true};
-  switch (type) {
-    case AI_TYPE_F32:
-      return &f32;
-    case AI_TYPE_F16:
-      return &f16;
-    case AI_TYPE_Q8_0:
-      return &q8_0;
-    default:
-      return NULL;
-  }
-}
 
 struct gb {
   uint8_t *p;
