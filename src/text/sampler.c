@@ -1,0 +1,327 @@
+/* Token sampling: the order of llama.cpp's common sampler chain (common/sampling.cpp,
+ * common_sampler_init: logit bias first, then penalties, top_k, top_p, min_p, temperature, dist),
+ * with each step matching llama.cpp's src/llama-sampling.cpp. Candidates are ordered by logit,
+ * highest first, ties by the lower token id. Top-k uses a selection (quickselect) plus a sort of
+ * the k survivors; top-p without top-k sorts only as large a prefix as it needs. */
+#include "text/sampler.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+struct cand {
+  float logit;
+  int32_t id;
+};
+
+struct ai_sampler {
+  struct ai_alloc alloc;
+  anyinfer_sampler_params p; /* p.logit_bias points at bias below */
+  anyinfer_logit_bias *bias; /* n_logit_bias entries, owned */
+  int32_t n_vocab;
+  float *work;       /* n_vocab: logits after bias and penalties, indexed by id */
+  int32_t *counts;   /* n_vocab: token counts in the penalty window; all 0 between calls */
+  struct cand *cand; /* n_vocab candidates */
+  uint64_t rng[4];   /* xoshiro256** state */
+};
+
+/* ---- PRNG: xoshiro256** (Blackman & Vigna, prng.di.unimi.it), seeded through splitmix64 ---- */
+
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t xoshiro_next(uint64_t s[4]) {
+  uint64_t result = rotl(s[1] * 5, 7) * 9;
+  uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return result;
+}
+
+void ai_sampler_reseed(struct ai_sampler *s, uint64_t seed) {
+  uint64_t x = seed;
+  for (int i = 0; i < 4; i++) s->rng[i] = splitmix64(&x);
+}
+
+/* ---- create / free ------------------------------------------------------------------------- */
+
+anyinfer_status ai_sampler_create(const struct ai_alloc *a, const anyinfer_sampler_params *p,
+                                  int32_t n_vocab, struct ai_sampler **out, struct ai_error *err) {
+  *out = NULL;
+  if (n_vocab < 1)
+    return ai_error_set(err, ANYINFER_E_INVAL, "sampler: n_vocab is %d, must be >= 1", n_vocab);
+  if (isnan(p->temperature))
+    return ai_error_set(err, ANYINFER_E_INVAL, "sampler: temperature is NaN");
+  if (p->top_k < 0)
+    return ai_error_set(err, ANYINFER_E_INVAL, "sampler: top_k is %d, must be >= 0", p->top_k);
+  if (!(p->top_p >= 0.0f && p->top_p <= 1.0f))
+    return ai_error_set(err, ANYINFER_E_INVAL, "sampler: top_p is %g, must be in [0, 1]",
+                        (double)p->top_p);
+  if (!(p->min_p >= 0.0f && p->min_p <= 1.0f))
+    return ai_error_set(err, ANYINFER_E_INVAL, "sampler: min_p is %g, must be in [0, 1]",
+                        (double)p->min_p);
+  if (!(p->repeat_penalty > 0.0f) || isinf(p->repeat_penalty))
+    return ai_error_set(err, ANYINFER_E_INVAL, "sampler: repeat_penalty is %g, must be > 0",
+                        (double)p->repeat_penalty);
+  if (!isfinite(p->presence_penalty) || !isfinite(p->frequency_penalty))
+    return ai_error_set(err, ANYINFER_E_INVAL,
+                        "sampler: presence_penalty %g / frequency_penalty %g must be finite",
+                        (double)p->presence_penalty, (double)p->frequency_penalty);
+  if (p->n_logit_bias > 0 && !p->logit_bias)
+    return ai_error_set(err, ANYINFER_E_INVAL, "sampler: n_logit_bias is %zu but logit_bias NULL",
+                        p->n_logit_bias);
+  for (size_t i = 0; i < p->n_logit_bias; i++) {
+    int32_t t = p->logit_bias[i].token;
+    if (t < 0 || t >= n_vocab)
+      return ai_error_set(err, ANYINFER_E_INVAL,
+                          "sampler: logit_bias[%zu].token is %d, must be in [0, %d)", i, t,
+                          n_vocab);
+    if (isnan(p->logit_bias[i].bias))
+      return ai_error_set(err, ANYINFER_E_INVAL, "sampler: logit_bias[%zu].bias is NaN", i);
+  }
+
+  struct ai_sampler *s = ai_calloc(a, 1, sizeof *s);
+  if (!s) return ai_error_set(err, ANYINFER_E_NOMEM, "sampler: out of memory");
+  s->alloc = *a;
+  s->p = *p;
+  s->n_vocab = n_vocab;
+  s->work = ai_calloc(a, (size_t)n_vocab, sizeof *s->work);
+  s->counts = ai_calloc(a, (size_t)n_vocab, sizeof *s->counts);
+  s->cand = ai_calloc(a, (size_t)n_vocab, sizeof *s->cand);
+  if (p->n_logit_bias) s->bias = ai_calloc(a, p->n_logit_bias, sizeof *s->bias);
+  if (!s->work || !s->counts || !s->cand || (p->n_logit_bias && !s->bias)) {
+    ai_sampler_free(s);
+    return ai_error_set(err, ANYINFER_E_NOMEM, "sampler: out of memory for %d tokens", n_vocab);
+  }
+  if (p->n_logit_bias) memcpy(s->bias, p->logit_bias, p->n_logit_bias * sizeof *s->bias);
+  s->p.logit_bias = s->bias;
+  ai_sampler_reseed(s, p->seed);
+  *out = s;
+  return ANYINFER_OK;
+}
+
+void ai_sampler_free(struct ai_sampler *s) {
+  if (!s) return;
+  ai_free(&s->alloc, s->work);
+  ai_free(&s->alloc, s->counts);
+  ai_free(&s->alloc, s->cand);
+  ai_free(&s->alloc, s->bias);
+  ai_free(&s->alloc, s);
+}
+
+/* ---- ordering: higher logit first, then lower id (a strict total order) -------------------- */
+
+static int better(struct cand a, struct cand b) {
+  return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+}
+
+static void swap(struct cand *a, struct cand *b) {
+  struct cand t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Rearranges c[0..n) so that c[0..k) are the k best candidates (in no particular order).
+ * Hoare-style quickselect with a median-of-three pivot (as std::nth_element). */
+static void select_best(struct cand *c, size_t n, size_t k) {
+  size_t lo = 0, hi = n; /* the k-th boundary lies in [lo, hi) */
+  while (hi - lo > 16) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (better(c[mid], c[lo])) swap(&c[mid], &c[lo]);
+    if (better(c[hi - 1], c[lo])) swap(&c[hi - 1], &c[lo]);
+    if (better(c[hi - 1], c[mid])) swap(&c[hi - 1], &c[mid]);
+    struct cand pivot = c[mid]; /* c[lo] better-or-equal, c[hi-1] worse-or-equal than pivot */
+    size_t i = lo, j = hi - 1;
+    for (;;) {
+      while (better(c[i], pivot)) i++;
+      while (better(pivot, c[j])) j--;
+      if (i >= j) break;
+      swap(&c[i], &c[j]);
+      i++;
+      j--;
+    }
+    /* c[lo..j] are better-or-equal than pivot, c[j+1..hi) worse-or-equal. */
+    if (k <= j) {
+      hi = j + 1;
+    } else {
+      lo = j + 1;
+    }
+  }
+  /* Small range: insertion sort finishes the selection. */
+  for (size_t i = lo + 1; i < hi; i++) {
+    struct cand x = c[i];
+    size_t j = i;
+    while (j > lo && better(x, c[j - 1])) {
+      c[j] = c[j - 1];
+      j--;
+    }
+    c[j] = x;
+  }
+}
+
+/* Sorts c[0..n) best first: heapsort, no allocation, O(n log n) whatever the input. */
+static void sift_down(struct cand *c, size_t root, size_t n) {
+  for (;;) {
+    size_t child = 2 * root + 1;
+    if (child >= n) return;
+    /* a min-heap on "better", so the worst candidate ends up at the root and goes last */
+    if (child + 1 < n && better(c[child], c[child + 1])) child++;
+    if (!better(c[root], c[child])) return;
+    swap(&c[root], &c[child]);
+    root = child;
+  }
+}
+
+static void sort_best(struct cand *c, size_t n) {
+  if (n < 2) return;
+  for (size_t i = n / 2; i-- > 0;) sift_down(c, i, n);
+  for (size_t end = n - 1; end > 0; end--) {
+    swap(&c[0], &c[end]);
+    sift_down(c, 0, end);
+  }
+}
+
+/* Sorts the best m of c[0..n) into c[0..m). */
+static void partial_sort(struct cand *c, size_t n, size_t m) {
+  if (m < n) select_best(c, n, m);
+  sort_best(c, m < n ? m : n);
+}
+
+/* ---- the chain ----------------------------------------------------------------------------- */
+
+/* repeat_penalty as llama.cpp (llama_sampler_penalties_apply: divide a positive logit, multiply
+ * a non-positive one); frequency and presence as OpenAI's API reference ("Parameter details"):
+ * logit -= count * frequency + (count > 0) * presence. */
+static void apply_penalties(struct ai_sampler *s, const int32_t *history, size_t n_history) {
+  const anyinfer_sampler_params *p = &s->p;
+  if (p->repeat_penalty == 1.0f && p->frequency_penalty == 0.0f && p->presence_penalty == 0.0f)
+    return;
+  if (p->repeat_last_n == 0 || n_history == 0 || !history) return;
+  size_t n = n_history;
+  if (p->repeat_last_n > 0 && (size_t)p->repeat_last_n < n) n = (size_t)p->repeat_last_n;
+  const int32_t *w = history + (n_history - n);
+  for (size_t i = 0; i < n; i++)
+    if (w[i] >= 0 && w[i] < s->n_vocab) s->counts[w[i]]++;
+  for (size_t i = 0; i < n; i++) {
+    int32_t t = w[i];
+    if (t < 0 || t >= s->n_vocab || s->counts[t] == 0) continue;
+    float v = s->work[t];
+    if (v <= 0.0f) {
+      v *= p->repeat_penalty;
+    } else {
+      v /= p->repeat_penalty;
+    }
+    v -= (float)s->counts[t] * p->frequency_penalty + p->presence_penalty;
+    s->work[t] = v;
+    s->counts[t] = 0; /* applied once per token, and the buffer is clean for the next call */
+  }
+}
+
+/* top-p (nucleus) as llama_sampler_top_p_apply: keep the shortest best-first prefix whose
+ * probability mass reaches p (at least one token). Sorts only as large a prefix as it needs. */
+static size_t apply_top_p(struct cand *c, size_t n, bool *sorted, float top_p) {
+  float max = -INFINITY;
+  for (size_t i = 0; i < n; i++)
+    if (c[i].logit > max) max = c[i].logit;
+  double sum = 0.0;
+  for (size_t i = 0; i < n; i++) sum += exp((double)c[i].logit - (double)max);
+  size_t m = n;
+  if (!*sorted) {
+    m = n < 128 ? n : 128;
+    partial_sort(c, n, m); /* c[0..m) best first */
+    if (m == n) *sorted = true;
+  }
+  double cum = 0.0;
+  for (size_t i = 0;;) {
+    for (; i < m; i++) {
+      cum += exp((double)c[i].logit - (double)max) / sum;
+      if (cum >= (double)top_p) return i + 1;
+    }
+    if (m == n) return n;
+    /* Extend the sorted prefix: the best of the rest, sorted. Doubling keeps the total work
+     * O(n log n) at worst. */
+    size_t next = 2 * m < n ? 2 * m : n;
+    partial_sort(c + m, n - m, next - m);
+    m = next;
+    if (m == n) *sorted = true;
+  }
+}
+
+int32_t ai_sampler_sample(struct ai_sampler *s, const float *logits, const int32_t *history,
+                          size_t n_history) {
+  const anyinfer_sampler_params *p = &s->p;
+  const int32_t n_vocab = s->n_vocab;
+  memcpy(s->work, logits, (size_t)n_vocab * sizeof *s->work);
+  for (size_t i = 0; i < p->n_logit_bias; i++)
+    s->work[p->logit_bias[i].token] += p->logit_bias[i].bias;
+  apply_penalties(s, history, n_history);
+
+  if (!(p->temperature > 0.0f)) { /* greedy: first maximum, so ties go to the lowest id */
+    int32_t best = -1;
+    float best_v = -INFINITY;
+    for (int32_t i = 0; i < n_vocab; i++) {
+      if (s->work[i] > best_v) {
+        best_v = s->work[i];
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /* Candidates: every token that can still be drawn (-INFINITY and NaN cannot). */
+  struct cand *c = s->cand;
+  size_t n = 0;
+  for (int32_t i = 0; i < n_vocab; i++) {
+    if (s->work[i] > -INFINITY) c[n++] = (struct cand){s->work[i], i};
+  }
+  if (n == 0) return -1;
+  bool sorted = false;
+
+  if (p->top_k > 0 && (size_t)p->top_k < n) { /* llama_sampler_top_k_impl */
+    partial_sort(c, n, (size_t)p->top_k);
+    n = (size_t)p->top_k;
+    sorted = true;
+  }
+  if (p->top_p < 1.0f) n = apply_top_p(c, n, &sorted, p->top_p);
+  if (p->min_p > 0.0f) { /* llama_sampler_min_p_apply: keep logit >= max + log(min_p) */
+    float max = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+      if (c[i].logit > max) max = c[i].logit;
+    float threshold = max + logf(p->min_p);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+      if (c[i].logit >= threshold) c[kept++] = c[i];
+    n = kept; /* the maximum always survives, so n >= 1 */
+  }
+
+  /* Temperature, then softmax (llama_sampler_temp_apply, llama_sampler_softmax_impl). */
+  float max = -INFINITY;
+  for (size_t i = 0; i < n; i++)
+    if (c[i].logit > max) max = c[i].logit;
+  double sum = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    float pr = expf((c[i].logit - max) / p->temperature);
+    c[i].logit = pr;
+    sum += pr;
+  }
+  /* Draw: u uniform in [0, sum), the first candidate whose cumulative weight exceeds it. */
+  double u = (double)(xoshiro_next(s->rng) >> 11) * 0x1p-53 * sum;
+  double cum = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    cum += c[i].logit;
+    if (u < cum) return c[i].id;
+  }
+  return c[n - 1].id; /* rounding left u at the very top */
+}
