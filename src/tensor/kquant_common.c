@@ -144,10 +144,3 @@ void ai_kquant_gemm_by_dot(ai_vec_dot_fn dot, int64_t k, const void *w, size_t w
     }
   }
 }
-
-#if defined(__x86_64__) || defined(__i386__)
-int ai_kquant_x86_has_vnni(void) {
-  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl");
-}
-#endif

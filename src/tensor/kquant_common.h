@@ -87,11 +87,6 @@ float ai_kquant_make_qkx2(int n, int nmax, const float *x, const float *weights,
  * [-nmax, nmax-1], weights x^2, 19-step scale search. Writes L[i] = level + nmax. */
 float ai_kquant_make_qx(int n, int nmax, const float *x, int8_t *L);
 
-#if defined(__x86_64__) || defined(__i386__)
-/* Whether this CPU has AVX-512 VNNI (the AVX-512 K-quant kernels need it beyond F/BW/VL). */
-int ai_kquant_x86_has_vnni(void);
-#endif
-
 /* ai_gemm_fn over a vec_dot: y[t * y_stride + r] = dot(w row r, xq row t), one call per pair.
  * The reference gemm of every K-quant type. */
 void ai_kquant_gemm_by_dot(ai_vec_dot_fn dot, int64_t k, const void *w, size_t w_row_bytes,

@@ -10,7 +10,6 @@
 
 #include "base/fp16.h"
 #include "tensor/kquant_common.h"
-#include "tensor/q8_k.h"
 
 void ai_q4_k_quantize_ref(const float *x, void *vy, int64_t n) {
   assert(n % AI_QK_K == 0);
@@ -113,26 +112,4 @@ void ai_q4_k_gemm_ref(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, 
                       int64_t y_stride) {
   ai_kquant_gemm_by_dot(ai_q4_k_vec_dot_ref, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y,
                         y_stride);
-}
-
-void ai_q4_k_cpu_kernels(enum ai_isa isa, struct ai_cpu_kernels *out) {
-  out->to_float = ai_q4_k_dequantize_ref;
-  out->quantize_act = ai_q8_k_quantize_for(isa);
-  out->vec_dot = ai_q4_k_vec_dot_ref;
-  out->gemm = ai_q4_k_gemm_ref;
-#if defined(__x86_64__) || defined(__i386__)
-  if (isa == AI_ISA_AVX512 && ai_kquant_x86_has_vnni()) {
-    out->vec_dot = ai_q4_k_vec_dot_avx512;
-    out->gemm = ai_q4_k_gemm_avx512;
-  } else if (isa == AI_ISA_AVX512 || isa == AI_ISA_AVX2) {
-    out->vec_dot = ai_q4_k_vec_dot_avx2;
-    out->gemm = ai_q4_k_gemm_avx2;
-  }
-#endif
-#ifdef __wasm_simd128__
-  if (isa == AI_ISA_SIMD128) {
-    out->vec_dot = ai_q4_k_vec_dot_simd128;
-    out->gemm = ai_q4_k_gemm_simd128;
-  }
-#endif
 }

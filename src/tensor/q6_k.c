@@ -15,7 +15,6 @@
 
 #include "base/fp16.h"
 #include "tensor/kquant_common.h"
-#include "tensor/q8_k.h"
 
 /* 6-bit level (0..63) of element e (0..255) of block b. */
 static int q6_level(const struct ai_block_q6_k *b, int e) {
@@ -102,26 +101,4 @@ void ai_q6_k_gemm_ref(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, 
                       int64_t y_stride) {
   ai_kquant_gemm_by_dot(ai_q6_k_vec_dot_ref, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y,
                         y_stride);
-}
-
-void ai_q6_k_cpu_kernels(enum ai_isa isa, struct ai_cpu_kernels *out) {
-  out->to_float = ai_q6_k_dequantize_ref;
-  out->quantize_act = ai_q8_k_quantize_for(isa);
-  out->vec_dot = ai_q6_k_vec_dot_ref;
-  out->gemm = ai_q6_k_gemm_ref;
-#if defined(__x86_64__) || defined(__i386__)
-  if (isa == AI_ISA_AVX512 && ai_kquant_x86_has_vnni()) {
-    out->vec_dot = ai_q6_k_vec_dot_avx512;
-    out->gemm = ai_q6_k_gemm_avx512;
-  } else if (isa == AI_ISA_AVX512 || isa == AI_ISA_AVX2) {
-    out->vec_dot = ai_q6_k_vec_dot_avx2;
-    out->gemm = ai_q6_k_gemm_avx2;
-  }
-#endif
-#ifdef __wasm_simd128__
-  if (isa == AI_ISA_SIMD128) {
-    out->vec_dot = ai_q6_k_vec_dot_simd128;
-    out->gemm = ai_q6_k_gemm_simd128;
-  }
-#endif
 }

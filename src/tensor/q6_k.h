@@ -25,7 +25,7 @@ void ai_q6_k_vec_dot_avx2(int64_t n, float *s, const void *x, const void *y);
 void ai_q6_k_gemm_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                        const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                        int64_t y_stride);
-/* AVX-512 F/BW/VL + VNNI (vpdpwssd); ai_q6_k_cpu_kernels checks VNNI before choosing it. */
+/* AVX-512 F/BW/VL + VNNI (AI_ISA_AVX512 as ai_isa_detect defines it). */
 void ai_q6_k_vec_dot_avx512(int64_t n, float *s, const void *x, const void *y);
 void ai_q6_k_gemm_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                          const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
@@ -37,8 +37,5 @@ void ai_q6_k_gemm_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t 
                           const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                           int64_t y_stride);
 #endif
-
-/* Fills *out with the Q6_K kernels for isa (reference where isa has no variant). */
-void ai_q6_k_cpu_kernels(enum ai_isa isa, struct ai_cpu_kernels *out);
 
 #endif

@@ -49,14 +49,3 @@ void ai_q8_k_dequantize_ref(const void *vx, float *y, int64_t n) {
     for (int j = 0; j < AI_QK_K; j++) *y++ = x[i].d * x[i].qs[j];
   }
 }
-
-ai_from_float_fn ai_q8_k_quantize_for(enum ai_isa isa) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (isa == AI_ISA_AVX512) return ai_q8_k_quantize_avx512;
-  if (isa == AI_ISA_AVX2) return ai_q8_k_quantize_avx2;
-#endif
-#ifdef __wasm_simd128__
-  if (isa == AI_ISA_SIMD128) return ai_q8_k_quantize_simd128;
-#endif
-  return ai_q8_k_quantize_ref;
-}

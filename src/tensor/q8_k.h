@@ -22,7 +22,4 @@ void ai_q8_k_quantize_avx512(const float *x, void *y, int64_t n);
 void ai_q8_k_quantize_simd128(const float *x, void *y, int64_t n);
 #endif
 
-/* The fastest byte-identical f32 -> Q8_K quantizer for isa. */
-ai_from_float_fn ai_q8_k_quantize_for(enum ai_isa isa);
-
 #endif
