@@ -53,7 +53,8 @@ struct ai_gguf_str {
 
 /* One value. Scalars are widened into the union; arrays keep their element type and point at
  * elements stored natively (u8..f64 as C arrays, bool as uint8_t, strings as ai_gguf_str).
- * Nested arrays are arrays whose elements are struct ai_gguf_value. */
+ * Nested arrays are arrays whose elements are struct ai_gguf_value (at most
+ * AI_GGUF_MAX_ARRAY_DEPTH levels). An empty array has elems NULL. */
 struct ai_gguf_value {
   enum ai_gguf_vtype type;
   union {
@@ -99,9 +100,10 @@ struct ai_gguf {
 };
 
 /* Parses the header, metadata and tensor infos of r, and checks every tensor lies inside the
- * file. Tensor data is not read. On success *out is owned by the caller (ai_gguf_free); on
- * failure *out is NULL and nothing stays allocated.
- * ANYINFER_E_FORMAT: bad magic/version, truncated or inconsistent bytes (message names the field);
+ * file (the rules: docs/formats.md, "GGUF"). Tensor data is not read. alloc NULL: the C library;
+ * every allocation, including the returned struct, goes through it. On success *out is owned by the
+ * caller (ai_gguf_free); on failure *out is NULL and nothing stays allocated. ANYINFER_E_FORMAT:
+ * bad magic/version, truncated or inconsistent bytes (message names the field);
  * ANYINFER_E_UNSUPPORTED: a tensor type we have no traits for; ANYINFER_E_NOMEM. */
 anyinfer_status ai_gguf_read(const struct ai_reader *r, const struct ai_alloc *alloc,
                              struct ai_gguf **out, struct ai_error *err);
@@ -168,13 +170,18 @@ anyinfer_status ai_gguf_set_value(struct ai_gguf_writer *w, const char *key,
                                   const struct ai_gguf_value *v);
 
 /* Adds a tensor whose bytes come from data (borrowed until write returns) or, when data is NULL,
- * from fill(fill_user_data, ...). bytes must equal the type's row size × rows. */
+ * from fill(fill_user_data, ...). bytes must equal the type's row size × rows. fill is called
+ * once per ai_gguf_write_file, in tensor order, with a staging buffer the writer allocates
+ * once at the size of the largest filled tensor. */
 anyinfer_status ai_gguf_add_tensor(struct ai_gguf_writer *w, const char *name, int32_t type,
                                    uint32_t n_dims, const int64_t *ne, const void *data,
                                    ai_gguf_fill_fn fill, void *fill_user_data);
 
-/* Writes a version-3 file to path (through a temporary name, renamed on success, so a failed
- * write never leaves a half file under path). progress may be NULL. */
+/* Writes a version-3 file to path (through "<path>.tmp", renamed on success; on failure the
+ * temporary file is removed, so a failed write never leaves a half file). progress may be NULL;
+ * it gets the fraction of the file's bytes written after the header and after each tensor.
+ * ANYINFER_E_IO (create/write/rename; message names the path), ANYINFER_E_CANCELLED (progress
+ * returned false), ANYINFER_E_NOMEM, or the status of a failed fill callback. */
 anyinfer_status ai_gguf_write_file(struct ai_gguf_writer *w, const char *path,
                                    anyinfer_progress_fn progress, void *progress_user_data,
                                    struct ai_error *err);
