@@ -1,7 +1,8 @@
 /* Shared internals of the Jinja-subset interpreter: the arena every render allocates from,
  * tokens, AST nodes, runtime values and the render context. Only jinja_*.c include this; other
- * modules use jinja.h. The behaviour follows @huggingface/jinja 0.5 (the renderer Hugging Face's
- * JS stack uses for chat templates), which is what the parity test compares against. */
+ * modules use jinja.h; chat.c drives a render through ai_jinja_render. The behaviour follows
+ * @huggingface/jinja 0.5 (the renderer Hugging Face's JS stack uses for chat templates), which is
+ * what the parity test compares against. */
 #ifndef AI_TEXT_JINJA_INTERNAL_H
 #define AI_TEXT_JINJA_INTERNAL_H
 
@@ -283,6 +284,9 @@ anyinfer_status ai_jinja_test(struct jctx *cx, uint32_t at, const char *name, co
 anyinfer_status ai_jinja_method(struct jctx *cx, uint32_t at, const struct jv *obj,
                                 const char *name, const struct jargs *args, struct jv *out,
                                 bool *found);
+/* ASCII case mapping of s: mode 'U' upper, 'L' lower, 'T' title, 'C' capitalize (HF rules). */
+anyinfer_status ai_jinja_case(struct jctx *cx, uint32_t at, const struct jv *s, int mode,
+                              struct jv *out);
 anyinfer_status ai_jinja_call_builtin(struct jctx *cx, uint32_t at, int fn,
                                       const struct jargs *args, struct jv *out);
 
