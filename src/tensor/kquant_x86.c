@@ -145,20 +145,27 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
                                          size_t xrb, float *y, int64_t ys) {
   const size_t bb = kq_block_bytes[type];
   __m512 facc[4][4];
+  #pragma GCC unroll 8
   for (int r = 0; r < RT; r++) {
+    #pragma GCC unroll 8
     for (int t = 0; t < TT; t++) facc[r][t] = _mm512_setzero_ps();
   }
   for (int64_t b = 0; b < nb; b++) {
     struct meta512 m[4];
     __m512i iacc[4][4];
+    #pragma GCC unroll 8
     for (int r = 0; r < RT; r++) {
       m[r] = meta512_load(type, w + (size_t)r * wrb + (size_t)b * bb);
+      #pragma GCC unroll 8
       for (int t = 0; t < TT; t++) iacc[r][t] = _mm512_setzero_si512();
     }
+    #pragma GCC unroll 8
     for (int p = 0; p < 4; p++) {
+      #pragma GCC unroll 8
       for (int r = 0; r < RT; r++) {
         const __m512i wv = weights512(type, w + (size_t)r * wrb + (size_t)b * bb, p);
         const __m512i sv = scales512(type, &m[r], p);
+        #pragma GCC unroll 8
         for (int t = 0; t < TT; t++) {
           const __m512i a =
               _mm512_loadu_si512(xq + (size_t)t * xrb + (size_t)b * Q8_BYTES + Q8_QS + 64 * p);
@@ -166,12 +173,14 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
         }
       }
     }
+    #pragma GCC unroll 8
     for (int t = 0; t < TT; t++) {
       const uint8_t *ab = xq + (size_t)t * xrb + (size_t)b * Q8_BYTES;
       float ad;
       memcpy(&ad, ab, sizeof ad);
       const __m512 adv = _mm512_set1_ps(ad);
       const __m256i bsums = _mm256_loadu_si256((const __m256i *)(ab + Q8_BSUMS));
+      #pragma GCC unroll 8
       for (int r = 0; r < RT; r++) {
         const __m256i corr = _mm256_madd_epi16(bsums, m[r].aux);
         if (type == KQ6) { /* levels are stored +32: take back 32 * sum_g sc_g * bsum_g */
@@ -187,7 +196,9 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
       }
     }
   }
+  #pragma GCC unroll 8
   for (int r = 0; r < RT; r++) {
+    #pragma GCC unroll 8
     for (int t = 0; t < TT; t++) y[t * ys + r] = hsum512(facc[r][t]);
   }
 }
@@ -299,22 +310,27 @@ static INLINE TARGET_AVX2 void tile256(enum kq type, const int TT, int64_t nb, c
                                        const uint8_t *xq, size_t xrb, float *y, int64_t ys) {
   const size_t bb = kq_block_bytes[type];
   __m256 facc[4];
+  #pragma GCC unroll 8
   for (int t = 0; t < TT; t++) facc[t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
     const uint8_t *blk = w + (size_t)b * bb;
     struct meta256 m;
     meta256_load(type, blk, &m);
     __m256i iacc[4];
+    #pragma GCC unroll 8
     for (int t = 0; t < TT; t++) iacc[t] = _mm256_setzero_si256();
+    #pragma GCC unroll 8
     for (int s = 0; s < 8; s++) {
       const __m256i wv = weights256(type, blk, s);
       const __m256i sv = scales256(type, &m, s);
+      #pragma GCC unroll 8
       for (int t = 0; t < TT; t++) {
         const __m256i a = _mm256_loadu_si256(
             (const __m256i *)(xq + (size_t)t * xrb + (size_t)b * Q8_BYTES + Q8_QS + 32 * s));
         iacc[t] = _mm256_add_epi32(iacc[t], _mm256_madd_epi16(_mm256_maddubs_epi16(wv, a), sv));
       }
     }
+    #pragma GCC unroll 8
     for (int t = 0; t < TT; t++) {
       const uint8_t *ab = xq + (size_t)t * xrb + (size_t)b * Q8_BYTES;
       float ad;
@@ -329,6 +345,7 @@ static INLINE TARGET_AVX2 void tile256(enum kq type, const int TT, int64_t nb, c
       }
     }
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < TT; t++) y[t * ys] = hsum256(facc[t]);
 }
 
