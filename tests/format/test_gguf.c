@@ -337,7 +337,7 @@ static void test_round_trip(uint32_t alignment) {
 
 static void test_getters(void) {
   struct gb b = {0};
-  gb_header(&b, 3, 0, 5);
+  gb_header(&b, 3, 0, 6);
   gb_kv_u32(&b, "big", 3000000000u);
   gb_str(&b, "neg");
   gb_u32(&b, AI_GGUF_INT8);
@@ -349,6 +349,13 @@ static void test_getters(void) {
   gb_str(&b, "bool2"); /* a bool byte of 2 reads as true, as in llama.cpp */
   gb_u32(&b, AI_GGUF_BOOL);
   gb_u8(&b, 2);
+  gb_str(&b, "bools"); /* bool array elements are stored as 0/1 */
+  gb_u32(&b, AI_GGUF_ARRAY);
+  gb_u32(&b, AI_GGUF_BOOL);
+  gb_u64(&b, 3);
+  gb_u8(&b, 2);
+  gb_u8(&b, 0);
+  gb_u8(&b, 255);
   struct ai_reader r = ai_mem_reader(b.p, b.n);
   struct ai_gguf *g = NULL;
   CHECK_EQ(ai_gguf_read(&r, NULL, &g, &err), ANYINFER_OK);
@@ -383,6 +390,10 @@ static void test_getters(void) {
     CHECK_EQ(ai_gguf_get_bool(g, "bool2", &bo, &err), ANYINFER_OK);
     CHECK(bo);
     CHECK_EQ(ai_gguf_get_bool(g, "s", &bo, &err), ANYINFER_E_FORMAT);
+    CHECK_EQ(ai_gguf_get_arr(g, "bools", AI_GGUF_BOOL, &a, &err), ANYINFER_OK);
+    CHECK(a && memcmp(a->v.arr.elems, "\1\0\1", 3) == 0);
+    CHECK_EQ(ai_gguf_get_arr(g, "bools", AI_GGUF_UINT8, &a, &err), ANYINFER_E_FORMAT);
+    CHECK(strstr(err.msg, "array of bool, expected u8") != NULL);
   }
   ai_gguf_free(g);
   gb_free(&b);
