@@ -8,8 +8,10 @@
 
 static struct ai_error err;
 
-/* A file spelled out byte by byte: 4 kvs (one nested array), 2 tensors. */
-static void build_reference(struct gb *b, uint32_t version) {
+/* A file spelled out byte by byte: 4 kvs (one nested array), 2 tensors. is_padded: the data
+ * section as our writer and llama.cpp's write it (zero padding after each tensor, the last one
+ * too); else padding bytes are not zero and the file ends at the last tensor's end. */
+static void build_reference(struct gb *b, uint32_t version, bool is_padded) {
   gb_header(b, version, 2, 4);
   gb_kv_str(b, "general.architecture", "llama");
   gb_kv_u32(b, "llama.context_length", 4096);
@@ -33,12 +35,51 @@ static void build_reference(struct gb *b, uint32_t version) {
   gb_tensor(b, "a", 1, (int64_t[]){2}, AI_TYPE_F32, 0);     /* 8 bytes, padded to 32 */
   gb_tensor(b, "b", 2, (int64_t[]){3, 1}, AI_TYPE_F16, 32); /* 6 bytes */
   gb_pad(b, 32);
-  for (int i = 0; i < 32 + 6; i++) gb_u8(b, (uint8_t)i);
+  for (int i = 0; i < 32 + 6; i++) gb_u8(b, (uint8_t)(is_padded && i % 32 >= 8 ? 0 : i));
+  if (is_padded) gb_pad(b, 32);
+}
+
+/* The writer reproduces the hand-spelled file byte for byte. */
+static void test_writer_bytes(void) {
+  struct gb b = {0};
+  build_reference(&b, 3, true);
+  static const char *const toks[3] = {"<s>", "", "h\xc3\xa9"};
+  static const int16_t row0[2] = {1, -2};
+  struct ai_gguf_value rows[2] = {{.type = AI_GGUF_ARRAY}, {.type = AI_GGUF_ARRAY}};
+  rows[0].v.arr.elem_type = AI_GGUF_INT16, rows[0].v.arr.count = 2, rows[0].v.arr.elems = row0;
+  rows[1].v.arr.elem_type = AI_GGUF_INT16, rows[1].v.arr.count = 0;
+  struct ai_gguf_value nested = {.type = AI_GGUF_ARRAY};
+  nested.v.arr.elem_type = AI_GGUF_ARRAY, nested.v.arr.count = 2, nested.v.arr.elems = rows;
+  uint8_t data[38];
+  for (int i = 0; i < 38; i++) data[i] = (uint8_t)i;
+  struct ai_gguf_writer *w = NULL;
+  char path[512];
+  tmp_path(path, sizeof path, "writer_bytes");
+  CHECK_EQ(ai_gguf_writer_create(NULL, &w, &err), ANYINFER_OK);
+  anyinfer_status st = ai_gguf_set_str(w, "general.architecture", "llama");
+  if (!st) st = ai_gguf_set_u32(w, "llama.context_length", 4096);
+  if (!st) st = ai_gguf_set_arr(w, "tokenizer.ggml.tokens", AI_GGUF_STRING, toks, 3);
+  if (!st) st = ai_gguf_set_value(w, "nested", &nested);
+  if (!st) st = ai_gguf_add_tensor(w, "a", AI_TYPE_F32, 1, (int64_t[]){2}, data, 0, 0);
+  if (!st) st = ai_gguf_add_tensor(w, "b", AI_TYPE_F16, 2, (int64_t[]){3, 1}, data + 32, 0, 0);
+  if (!st) st = ai_gguf_write_file(w, path, NULL, NULL, &err);
+  CHECK_EQ(st, ANYINFER_OK);
+  size_t n = 0;
+  uint8_t *file = read_all(path, &n);
+  CHECK_EQ(n, b.n);
+  size_t first_diff = 0;
+  while (file && first_diff < n && first_diff < b.n && file[first_diff] == b.p[first_diff])
+    first_diff++;
+  CHECK_EQ(first_diff, b.n);
+  free(file);
+  remove(path);
+  ai_gguf_writer_free(w);
+  gb_free(&b);
 }
 
 static void test_reference_bytes(uint32_t version) {
   struct gb b = {0};
-  build_reference(&b, version);
+  build_reference(&b, version, false);
   struct ai_reader r = ai_mem_reader(b.p, b.n);
   struct ai_gguf *g = NULL;
   CHECK_EQ(ai_gguf_read(&r, NULL, &g, &err), ANYINFER_OK);
@@ -535,6 +576,7 @@ int main(void) {
   test_reference_bytes(2);
   test_reference_bytes(3);
   test_reference_no_tensors();
+  test_writer_bytes();
   test_round_trip(0);
   test_round_trip(64);
   test_round_trip(1);
