@@ -1,6 +1,10 @@
 /* CPU kernel selection: one static const row per (ISA, weight type). A row's NULL entries fall
  * back to the reference row, so an ISA lists only the kernels it actually speeds up. The caller
  * picks the ISA once (ai_isa_detect) and keeps the filled struct: no per-call feature checks. */
+#include "tensor/q4_k.h"
+#include "tensor/q5_k.h"
+#include "tensor/q6_k.h"
+#include "tensor/q8_k.h"
 #include "tensor/quants.h"
 #include "tensor/types.h"
 
@@ -16,6 +20,9 @@ static const struct ai_cpu_kernels kernels_ref[AI_TYPE_COUNT] = {
   [AI_TYPE_Q5_0] = {ai_dequantize_q5_0_ref, ai_quantize_q8_0_ref,   ai_dot_q5_0_q8_0_ref, ai_gemm_q5_0_q8_0_ref},
   [AI_TYPE_Q5_1] = {ai_dequantize_q5_1_ref, ai_quantize_q8_1_ref,   ai_dot_q5_1_q8_1_ref, ai_gemm_q5_1_q8_1_ref},
   [AI_TYPE_Q8_0] = {ai_dequantize_q8_0_ref, ai_quantize_q8_0_ref,   ai_dot_q8_0_q8_0_ref, ai_gemm_q8_0_q8_0_ref},
+  [AI_TYPE_Q4_K] = {ai_q4_k_dequantize_ref, ai_q8_k_quantize_ref,   ai_q4_k_vec_dot_ref,  ai_q4_k_gemm_ref},
+  [AI_TYPE_Q5_K] = {ai_q5_k_dequantize_ref, ai_q8_k_quantize_ref,   ai_q5_k_vec_dot_ref,  ai_q5_k_gemm_ref},
+  [AI_TYPE_Q6_K] = {ai_q6_k_dequantize_ref, ai_q8_k_quantize_ref,   ai_q6_k_vec_dot_ref,  ai_q6_k_gemm_ref},
 };
 /* clang-format on */
 

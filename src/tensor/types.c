@@ -4,6 +4,11 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "tensor/kquant_common.h"
+#include "tensor/q4_k.h"
+#include "tensor/q5_k.h"
+#include "tensor/q6_k.h"
+#include "tensor/q8_k.h"
 #include "tensor/quants.h"
 #include "tensor/types.h"
 
@@ -21,6 +26,11 @@ static const struct ai_type_traits traits[AI_TYPE_COUNT] = {
   [AI_TYPE_Q8_0] = {"Q8_0", AI_QK, 34, true,  AI_TYPE_Q8_0, ai_dequantize_q8_0_ref, ai_quantize_q8_0_ref,   ai_dot_q8_0_q8_0_ref},
   /* Q8_1 is an activation type only: no dot of its own. */
   [AI_TYPE_Q8_1] = {"Q8_1", AI_QK, 36, true,  AI_TYPE_Q8_1, ai_dequantize_q8_1_ref, ai_quantize_q8_1_ref,   NULL},
+  [AI_TYPE_Q4_K] = {"Q4_K", AI_QK_K, 144, true, AI_TYPE_Q8_K, ai_q4_k_dequantize_ref, ai_q4_k_quantize_ref,   ai_q4_k_vec_dot_ref},
+  [AI_TYPE_Q5_K] = {"Q5_K", AI_QK_K, 176, true, AI_TYPE_Q8_K, ai_q5_k_dequantize_ref, ai_q5_k_quantize_ref,   ai_q5_k_vec_dot_ref},
+  [AI_TYPE_Q6_K] = {"Q6_K", AI_QK_K, 210, true, AI_TYPE_Q8_K, ai_q6_k_dequantize_ref, ai_q6_k_quantize_ref,   ai_q6_k_vec_dot_ref},
+  /* Q8_K is an activation type only (K-quant weights are dotted with it). */
+  [AI_TYPE_Q8_K] = {"Q8_K", AI_QK_K, 292, true, AI_TYPE_Q8_K, ai_q8_k_dequantize_ref, ai_q8_k_quantize_ref,   NULL},
 };
 /* clang-format on */
 
