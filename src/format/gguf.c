@@ -2,7 +2,7 @@
  * enforce in docs/formats.md) into one struct ai_gguf whose strings and arrays live in arena
  * blocks it owns; tensor data is never read. Bytes come straight from memory when the reader has
  * them, else through a 64 KiB window of positioned reads. Numeric arrays are copied as stored, so
- * the host must be little-endian (x86, ARM, wasm32). The writer is in gguf_write.c. */
+ * the host must be little-endian (x86, ARM, wasm32). Getters: gguf_get.c; writer: gguf_write.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,12 +10,13 @@
 #include "format/gguf.h"
 #include "tensor/types.h"
 
-#define WINDOW_BYTES     (64u * 1024u)        /* one positioned read fills this much */
-#define BLOCK_FIRST      (4u * 1024u)         /* first arena block; each next one doubles ... */
-#define BLOCK_MAX        (4u * 1024u * 1024u) /* ... up to this */
-#define MIN_KV_BYTES     13 /* u64 key length + u32 type + the smallest value (1 byte) */
-#define MIN_TENSOR_BYTES 32 /* u64 name length + u32 n_dims + one u64 ne + u32 type + u64 offset \
-                             */
+#define WINDOW_BYTES (64u * 1024u)        /* one positioned read fills this much */
+#define BLOCK_FIRST  (4u * 1024u)         /* first arena block; each next one doubles ... */
+#define BLOCK_MAX    (4u * 1024u * 1024u) /* ... up to this */
+#define MIN_KV_BYTES 13 /* u64 key length + u32 type + the smallest value (1 byte) */
+#define MIN_TENSOR_BYTES                                                  \
+  32 /* u64 name length + u32 n_dims + one u64 ne + u32 type + u64 offset \
+      */
 
 /* ---- arena: blocks chained from the newest; big requests get a block of their own ------------ */
 
@@ -647,123 +648,4 @@ const struct ai_gguf_tensor *ai_gguf_find_tensor(const struct ai_gguf *g, const 
   int64_t i = slots_find(impl->tensor_slots, impl->tensor_cap, g->tensors, sizeof *g->tensors, name,
                          strlen(name));
   return i < 0 ? NULL : &g->tensors[i];
-}
-
-/* ---- typed getters --------------------------------------------------------------------------- */
-
-static anyinfer_status get_value(const struct ai_gguf *g, const char *key,
-                                 const struct ai_gguf_value **v, struct ai_error *err) {
-  int64_t i = ai_gguf_find_key(g, key);
-  if (i < 0) return ai_error_set(err, ANYINFER_E_NOT_FOUND, "gguf: key '%s' not found", key);
-  *v = &g->kv[i].value;
-  return ANYINFER_OK;
-}
-
-static anyinfer_status wrong_type(const char *key, const struct ai_gguf_value *v, const char *want,
-                                  struct ai_error *err) {
-  return ai_error_set(err, ANYINFER_E_FORMAT, "gguf: key '%s' has type %s, expected %s", key,
-                      ai_gguf_vtype_name(v->type), want);
-}
-
-static bool is_unsigned(enum ai_gguf_vtype t) {
-  return t == AI_GGUF_UINT8 || t == AI_GGUF_UINT16 || t == AI_GGUF_UINT32 || t == AI_GGUF_UINT64;
-}
-
-static bool is_signed(enum ai_gguf_vtype t) {
-  return t == AI_GGUF_INT8 || t == AI_GGUF_INT16 || t == AI_GGUF_INT32 || t == AI_GGUF_INT64;
-}
-
-/* An integer value checked against [lo, hi]; want names the type for the message. */
-static anyinfer_status get_int(const struct ai_gguf *g, const char *key, int64_t lo, uint64_t hi,
-                               const char *want, uint64_t *u, int64_t *s, struct ai_error *err) {
-  const struct ai_gguf_value *v;
-  anyinfer_status st = get_value(g, key, &v, err);
-  if (st != ANYINFER_OK) return st;
-  if (is_unsigned(v->type)) {
-    if (v->v.u64 > hi)
-      return ai_error_set(err, ANYINFER_E_FORMAT, "gguf: key '%s' = %llu does not fit %s", key,
-                          (unsigned long long)v->v.u64, want);
-    *u = v->v.u64;
-    *s = (int64_t)v->v.u64;
-    return ANYINFER_OK;
-  }
-  if (!is_signed(v->type)) return wrong_type(key, v, want, err);
-  if (v->v.i64 < lo || (v->v.i64 > 0 && (uint64_t)v->v.i64 > hi))
-    return ai_error_set(err, ANYINFER_E_FORMAT, "gguf: key '%s' = %lld does not fit %s", key,
-                        (long long)v->v.i64, want);
-  *u = (uint64_t)v->v.i64;
-  *s = v->v.i64;
-  return ANYINFER_OK;
-}
-
-anyinfer_status ai_gguf_get_u32(const struct ai_gguf *g, const char *key, uint32_t *out,
-                                struct ai_error *err) {
-  uint64_t u;
-  int64_t s;
-  anyinfer_status st = get_int(g, key, 0, UINT32_MAX, "u32", &u, &s, err);
-  if (st == ANYINFER_OK) *out = (uint32_t)u;
-  return st;
-}
-
-anyinfer_status ai_gguf_get_i32(const struct ai_gguf *g, const char *key, int32_t *out,
-                                struct ai_error *err) {
-  uint64_t u;
-  int64_t s;
-  anyinfer_status st = get_int(g, key, INT32_MIN, INT32_MAX, "i32", &u, &s, err);
-  if (st == ANYINFER_OK) *out = (int32_t)s;
-  return st;
-}
-
-anyinfer_status ai_gguf_get_u64(const struct ai_gguf *g, const char *key, uint64_t *out,
-                                struct ai_error *err) {
-  uint64_t u;
-  int64_t s;
-  anyinfer_status st = get_int(g, key, 0, UINT64_MAX, "u64", &u, &s, err);
-  if (st == ANYINFER_OK) *out = u;
-  return st;
-}
-
-anyinfer_status ai_gguf_get_f32(const struct ai_gguf *g, const char *key, float *out,
-                                struct ai_error *err) {
-  const struct ai_gguf_value *v;
-  anyinfer_status st = get_value(g, key, &v, err);
-  if (st != ANYINFER_OK) return st;
-  if (v->type != AI_GGUF_FLOAT32 && v->type != AI_GGUF_FLOAT64)
-    return wrong_type(key, v, "f32", err);
-  *out = (float)v->v.f64;
-  return ANYINFER_OK;
-}
-
-anyinfer_status ai_gguf_get_bool(const struct ai_gguf *g, const char *key, bool *out,
-                                 struct ai_error *err) {
-  const struct ai_gguf_value *v;
-  anyinfer_status st = get_value(g, key, &v, err);
-  if (st != ANYINFER_OK) return st;
-  if (v->type != AI_GGUF_BOOL) return wrong_type(key, v, "bool", err);
-  *out = v->v.b;
-  return ANYINFER_OK;
-}
-
-anyinfer_status ai_gguf_get_str(const struct ai_gguf *g, const char *key, struct ai_gguf_str *out,
-                                struct ai_error *err) {
-  const struct ai_gguf_value *v;
-  anyinfer_status st = get_value(g, key, &v, err);
-  if (st != ANYINFER_OK) return st;
-  if (v->type != AI_GGUF_STRING) return wrong_type(key, v, "string", err);
-  *out = v->v.str;
-  return ANYINFER_OK;
-}
-
-anyinfer_status ai_gguf_get_arr(const struct ai_gguf *g, const char *key, int want_elem_type,
-                                const struct ai_gguf_value **out, struct ai_error *err) {
-  const struct ai_gguf_value *v;
-  anyinfer_status st = get_value(g, key, &v, err);
-  if (st != ANYINFER_OK) return st;
-  if (v->type != AI_GGUF_ARRAY) return wrong_type(key, v, "array", err);
-  if (want_elem_type >= 0 && v->v.arr.elem_type != (enum ai_gguf_vtype)want_elem_type)
-    return ai_error_set(err, ANYINFER_E_FORMAT, "gguf: key '%s' is an array of %s, expected %s",
-                        key, ai_gguf_vtype_name(v->v.arr.elem_type),
-                        ai_gguf_vtype_name((enum ai_gguf_vtype)want_elem_type));
-  *out = v;
-  return ANYINFER_OK;
 }
