@@ -247,6 +247,9 @@ anyinfer_status ai_tokenizer_create(const struct ai_alloc *a, const struct ai_vo
   if (d->n_tokens == 0 || d->n_tokens > INT32_MAX || !d->tokens)
     return ai_error_set(err, ANYINFER_E_FORMAT, "tokenizer: %zu tokens, must be in [1, 2^31)",
                         d->n_tokens);
+  if (d->n_merges >= (1u << 24))
+    return ai_error_set(err, ANYINFER_E_UNSUPPORTED, "tokenizer: %zu merges, at most 2^24",
+                        d->n_merges);
   if (d->n_merges && !d->merges)
     return ai_error_set(err, ANYINFER_E_FORMAT, "tokenizer: %zu merges without texts", d->n_merges);
   struct ai_tokenizer *t = ai_calloc(a, 1, sizeof *t);

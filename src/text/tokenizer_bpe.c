@@ -108,6 +108,11 @@ anyinfer_status ai_tok_bpe_fragment(const struct ai_tokenizer *t, const char *s,
     if (bytes > max_word) max_word = bytes;
     start = ends[w];
   }
+  if (max_word > INT32_MAX) {
+    st = ai_error_set(err, ANYINFER_E_UNSUPPORTED,
+                      "tokenizer: a pre-token of %zu bytes, at most 2^31", max_word);
+    goto done;
+  }
   sym = ai_calloc(&t->alloc, max_word, sizeof *sym);
   h.v = ai_calloc(&t->alloc, max_word * 3, sizeof *h.v);
   h.cap = max_word * 3;

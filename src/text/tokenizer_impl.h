@@ -69,7 +69,8 @@ anyinfer_status ai_tok_bpe_fragment(const struct ai_tokenizer *t, const char *s,
  * pre-token (room for n entries); returns the count. */
 size_t ai_tok_pre_split(enum tok_pre pre, const uint32_t *cpts, size_t n, size_t *ends);
 
-/* Bigram priority queue shared by SPM and BPE: a binary max-heap on (key, then smaller left). */
+/* Bigram priority queue shared by SPM and BPE: a binary max-heap on (key, then smaller left).
+ * Entries are 16 bytes: the heap of a long SPM fragment is the hot loop of encoding. */
 struct tok_bigram {
   double key; /* SPM: score of the merged token; BPE: -rank */
   int32_t left, right;

@@ -13,7 +13,7 @@ static void try_add_bigram(const struct ai_tokenizer *t, const char *buf, struct
   size_t n = sym[left].n + sym[right].n;
   int32_t id = ai_tok_lookup(t, buf + sym[left].off, n);
   if (id < 0) return;
-  ai_tok_heap_push(h, (struct tok_bigram){t->scores[id], left, right, n});
+  ai_tok_heap_push(h, (struct tok_bigram){t->scores[id], left, right, (uint32_t)n});
 }
 
 anyinfer_status ai_tok_spm_fragment(const struct ai_tokenizer *t, const char *s, size_t n,
@@ -37,6 +37,13 @@ anyinfer_status ai_tok_spm_fragment(const struct ai_tokenizer *t, const char *s,
     }
   }
   if (n_buf == 0) goto done;
+  if (n_buf > INT32_MAX) {
+    st = ai_error_set(err, ANYINFER_E_UNSUPPORTED,
+                      "tokenizer: a text fragment of %zu bytes, at most 2^31 without special "
+                      "tokens",
+                      n_buf);
+    goto done;
+  }
   size_t n_cap;
   if (!ai_mul_size(n_buf, 3, &n_cap)) goto nomem;
   sym = ai_calloc(&t->alloc, n_buf, sizeof *sym);
