@@ -313,7 +313,8 @@ anyinfer_status ai_gguf_add_tensor(struct ai_gguf_writer *w, const char *name, i
                         "gguf: tensor '%s': ne[0] = %lld is not a multiple of %s block size %lld",
                         name, (long long)t.ne[0], tr->name, (long long)tr->block_size);
   if (__builtin_mul_overflow((uint64_t)(n_elems / tr->block_size), (uint64_t)tr->block_bytes,
-                             &t.bytes))
+                             &t.bytes) ||
+      t.bytes > SIZE_MAX)
     return ai_error_set(err, ANYINFER_E_INVAL, "gguf: tensor '%s': size overflows", name);
   if (w->n_tensors == w->cap_tensors) {
     size_t cap = w->cap_tensors ? 2 * w->cap_tensors : 16, bytes;
