@@ -9,10 +9,8 @@
 #include "text/tokenizer.h"
 #include "text/vocab_gguf.h"
 
-static const char *const tokens[] = {"<unk>", "<s>", "</s>",
-                                     "\xE2\x96\x81"
-                                     "a",
-                                     "a"};
+#define SP_A "\342\226\201a" /* "▁a" (U+2581 in octal escapes) */
+static const char *const tokens[] = {"<unk>", "<s>", "</s>", SP_A, "a"};
 static const float scores[] = {0, 0, 0, -1, -2};
 static const int32_t types[] = {2, 3, 3, 1, 1};
 
@@ -70,9 +68,7 @@ int main(void) {
   CHECK_STREQ(d.model, "llama");
   CHECK(d.pre == NULL);
   CHECK_EQ(d.n_tokens, 5);
-  CHECK_STREQ(d.tokens[3].data,
-              "\xE2\x96\x81"
-              "a");
+  CHECK_STREQ(d.tokens[3].data, SP_A);
   CHECK(d.scores && d.scores[4] == -2.0f);
   CHECK(d.token_types && d.token_types[0] == 2);
   CHECK_EQ(d.n_merges, 0);
