@@ -11,6 +11,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_convert_vocab(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_template(int, char **);
+int cmd_synth(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"run", "complete a prompt, streaming to stdout", cmd_run},
@@ -20,6 +22,8 @@ const struct cli_command cli_commands[] = {
     {"convert-vocab", "tokenizer.json -> vocab-only GGUF", cmd_convert_vocab},
     {"tokenize", "text -> token ids (or --decode ids -> text)", cmd_tokenize},
     {"template", "render messages with the chat template", cmd_template},
+    {"synth", "write a random-weight GGUF of a real model's layout", cmd_synth},
+    {"quantize", "rewrite a GGUF's weights in another type", cmd_quantize},
     {NULL, NULL, NULL},
 };
 
