@@ -13,9 +13,9 @@
 
 struct ai_sampler;
 
-/* Creates a sampler over a vocabulary of n_vocab tokens with params p (NULL: the defaults of
- * anyinfer_sampler_default_params is the caller's business, so p must be non-NULL). The logit
- * bias list is copied. On success *out is owned by the caller (ai_sampler_free).
+/* Creates a sampler over a vocabulary of n_vocab tokens with params p (non-NULL; callers fill it
+ * with anyinfer_sampler_default_params first). The logit bias list is copied. On success *out is
+ * owned by the caller (ai_sampler_free); on failure *out is NULL and nothing stays allocated.
  * ANYINFER_E_INVAL: n_vocab < 1, a bias token outside [0, n_vocab), top_k < 0, top_p or min_p
  * outside [0, 1], repeat_penalty <= 0, or a NaN parameter (the message names it);
  * ANYINFER_E_NOMEM. */
