@@ -184,13 +184,43 @@ static void sift_down(struct cand *c, size_t root, size_t n) {
   }
 }
 
-static void sort_best(struct cand *c, size_t n) {
-  if (n < 2) return;
-  for (size_t i = n / 2; i-- > 0;) sift_down(c, i, n);
-  for (size_t end = n - 1; end > 0; end--) {
+/* c[0..n) is a heap with the worst candidate at the root: sorts it best first. */
+static void heap_extract(struct cand *c, size_t n) {
+  for (size_t end = n; end-- > 1;) {
     swap(&c[0], &c[end]);
     sift_down(c, 0, end);
   }
+}
+
+static void sort_best(struct cand *c, size_t n) {
+  if (n < 2) return;
+  for (size_t i = n / 2; i-- > 0;) sift_down(c, i, n);
+  heap_extract(c, n);
+}
+
+/* top-k as llama_sampler_top_k_impl, straight from the logits: one pass keeps the k best in a
+ * heap whose root is the worst kept, so most tokens cost one comparison; the k are then sorted
+ * best first into c. Returns how many there are (fewer than k when fewer can be drawn). */
+static size_t select_top_k(const float *work, int32_t n_vocab, size_t k, struct cand *c) {
+  size_t n = 0;
+  for (int32_t i = 0; i < n_vocab; i++) {
+    if (!(work[i] > -INFINITY)) continue; /* -INFINITY and NaN cannot be drawn */
+    struct cand x = {work[i], i};
+    if (n < k) {
+      c[n++] = x;
+      if (n == k)
+        for (size_t j = k / 2; j-- > 0;) sift_down(c, j, k);
+    } else if (better(x, c[0])) {
+      c[0] = x;
+      sift_down(c, 0, k);
+    }
+  }
+  if (n < k) {
+    sort_best(c, n);
+  } else {
+    heap_extract(c, n);
+  }
+  return n;
 }
 
 /* Sorts the best m of c[0..n) into c[0..m). */
@@ -230,13 +260,12 @@ static void apply_penalties(struct ai_sampler *s, const int32_t *history, size_t
 }
 
 /* top-p (nucleus) as llama_sampler_top_p_apply: keep the shortest best-first prefix whose
- * probability mass reaches p (at least one token). Sorts only as large a prefix as it needs. */
-static size_t apply_top_p(struct cand *c, size_t n, bool *sorted, float top_p) {
-  float max = -INFINITY;
-  for (size_t i = 0; i < n; i++)
-    if (c[i].logit > max) max = c[i].logit;
-  double sum = 0.0;
-  for (size_t i = 0; i < n; i++) sum += exp((double)c[i].logit - (double)max);
+ * probability mass reaches p (at least one token). The probabilities are exp(logit - max) / sum
+ * over the candidates top-p saw, which the caller passes, so min-p may already have dropped the
+ * tail (it keeps a best-first prefix too, and the shorter prefix wins either way). Sorts only as
+ * large a prefix as it needs. */
+static size_t apply_top_p(struct cand *c, size_t n, bool *sorted, float top_p, float max,
+                          double sum) {
   size_t m = n;
   if (!*sorted) {
     m = n < 128 ? n : 128;
@@ -246,7 +275,7 @@ static size_t apply_top_p(struct cand *c, size_t n, bool *sorted, float top_p) {
   double cum = 0.0;
   for (size_t i = 0;;) {
     for (; i < m; i++) {
-      cum += exp((double)c[i].logit - (double)max) / sum;
+      cum += (double)expf(c[i].logit - max) / sum;
       if (cum >= (double)top_p) return i + 1;
     }
     if (m == n) return n;
@@ -280,37 +309,41 @@ int32_t ai_sampler_sample(struct ai_sampler *s, const float *logits, const int32
     return best;
   }
 
-  /* Candidates: every token that can still be drawn (-INFINITY and NaN cannot). */
+  /* Candidates: every token that can still be drawn (-INFINITY and NaN cannot); with top-k,
+   * only the k best, sorted. */
   struct cand *c = s->cand;
   size_t n = 0;
-  for (int32_t i = 0; i < n_vocab; i++) {
-    if (s->work[i] > -INFINITY) c[n++] = (struct cand){s->work[i], i};
+  bool sorted = false;
+  if (p->top_k > 0) {
+    n = select_top_k(s->work, n_vocab, (size_t)p->top_k, c);
+    sorted = true;
+  } else {
+    for (int32_t i = 0; i < n_vocab; i++)
+      if (s->work[i] > -INFINITY) c[n++] = (struct cand){s->work[i], i};
   }
   if (n == 0) return -1;
-  bool sorted = false;
 
-  if (p->top_k > 0 && (size_t)p->top_k < n) { /* llama_sampler_top_k_impl */
-    partial_sort(c, n, (size_t)p->top_k);
-    n = (size_t)p->top_k;
-    sorted = true;
-  }
-  if (p->top_p < 1.0f) n = apply_top_p(c, n, &sorted, p->top_p);
-  if (p->min_p > 0.0f) { /* llama_sampler_min_p_apply: keep logit >= max + log(min_p) */
-    float max = -INFINITY;
-    for (size_t i = 0; i < n; i++)
-      if (c[i].logit > max) max = c[i].logit;
-    float threshold = max + logf(p->min_p);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-      if (c[i].logit >= threshold) c[kept++] = c[i];
-    n = kept; /* the maximum always survives, so n >= 1 */
-  }
-
-  /* Temperature, then softmax (llama_sampler_temp_apply, llama_sampler_softmax_impl). */
   float max = -INFINITY;
   for (size_t i = 0; i < n; i++)
     if (c[i].logit > max) max = c[i].logit;
-  double sum = 0.0;
+  double sum = 0.0; /* top-p's normalizer, over the candidates before min-p */
+  if (p->top_p < 1.0f)
+    for (size_t i = 0; i < n; i++) sum += (double)expf(c[i].logit - max);
+  /* min-p as llama_sampler_min_p_apply: keep logit >= max + log(min_p). It comes after top-p in
+   * the chain, but both keep a best-first prefix and the maximum survives top-p, so dropping the
+   * tail first (keeping top-p's normalizer) gives the same set, and top-p sorts less. */
+  if (p->min_p > 0.0f) {
+    const float threshold = max + logf(p->min_p);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+      if (c[i].logit >= threshold) c[kept++] = c[i]; /* keeps the order, so sorted stays */
+    n = kept;                                        /* the maximum survives, so n >= 1 */
+  }
+  if (p->top_p < 1.0f) n = apply_top_p(c, n, &sorted, p->top_p, max, sum);
+
+  /* Temperature, then softmax (llama_sampler_temp_apply, llama_sampler_softmax_impl). The
+   * maximum is unchanged by the filters. */
+  sum = 0.0;
   for (size_t i = 0; i < n; i++) {
     float pr = expf((c[i].logit - max) / p->temperature);
     c[i].logit = pr;

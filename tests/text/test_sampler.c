@@ -126,6 +126,17 @@ static void test_filters(void) {
   p.min_p = 0.55f; /* keep p >= 0.165: 1 3 */
   filter_case("min_p 0.55", p, (const bool[8]){0, 1, 0, 1, 0, 0, 0, 0});
 
+  /* top_p and min_p without top_k: the shorter best-first prefix wins.
+   * top_p 0.9 alone keeps 1 3 4 5 7 6 (.30 .50 .65 .75 .85 .93); min_p 0.55 keeps 1 3. */
+  p = plain_params();
+  p.top_p = 0.9f;
+  filter_case("top_p 0.9", p, (const bool[8]){0, 1, 0, 1, 1, 1, 1, 1});
+  p.min_p = 0.55f;
+  filter_case("top_p 0.9+min_p 0.55", p, (const bool[8]){0, 1, 0, 1, 0, 0, 0, 0});
+  p.top_p = 0.29f;
+  p.min_p = 0.3f; /* min_p alone would keep 1 3 4 5 7 */
+  filter_case("top_p 0.29+min_p 0.3", p, (const bool[8]){0, 1, 0, 0, 0, 0, 0, 0});
+
   /* Chain: top_k 6 drops 0 and 2; top_p 0.8 over the renormalized six (sum .93):
    * .30/.93=.3226, +.2151=.5376, +.1613=.6989, +.1075=.8065 >= .8 -> 1 3 4 5;
    * min_p 0.6: keep >= .18 (in original scale .6 * .30) -> 1 3. */
