@@ -23,4 +23,18 @@ void cli_log_stderr(anyinfer_log_level level, const char *text, void *user_data)
 /* Progress bar on stderr when it is a terminal; user_data is the label (const char *). */
 bool cli_progress_bar(float fraction, void *user_data);
 
+/* Parses argv[*i + 1] as the value of flag argv[*i] and advances *i. On a missing or malformed
+ * value prints "anyinfer <cmd>: ..." and returns false (the caller exits 2 with usage). */
+bool cli_int_arg(int argc, char **argv, int *i, long min, long max, long *out);
+bool cli_float_arg(int argc, char **argv, int *i, float *out);
+bool cli_str_arg(int argc, char **argv, int *i, const char **out);
+bool cli_is_help(const char *arg);
+
+/* Loads a model with the stderr logger and, on a terminal, a progress bar. Prints the error and
+ * returns NULL on failure. */
+anyinfer_model *cli_load_model(const char *path, bool vocab_only, bool verbose);
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer; NULL (and a message) on failure. */
+char *cli_read_file(const char *path, size_t *len);
+
 #endif

@@ -1,6 +1,9 @@
 /* Shared CLI helpers: the stderr logger and the terminal progress bar. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,4 +25,99 @@ bool cli_progress_bar(float fraction, void *user_data) {
   if (fraction >= 1.0f) fputc('\n', stderr);
   fflush(stderr);
   return true;
+}
+
+bool cli_is_help(const char *arg) {
+  return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+bool cli_str_arg(int argc, char **argv, int *i, const char **out) {
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "anyinfer %s: %s needs a value\n", argv[0], argv[*i]);
+    return false;
+  }
+  *out = argv[++*i];
+  return true;
+}
+
+bool cli_int_arg(int argc, char **argv, int *i, long min, long max, long *out) {
+  const char *flag = argv[*i], *s;
+  if (!cli_str_arg(argc, argv, i, &s)) return false;
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < min || v > max) {
+    fprintf(stderr, "anyinfer %s: %s '%s': expected an integer in [%ld, %ld]\n", argv[0], flag, s,
+            min, max);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool cli_float_arg(int argc, char **argv, int *i, float *out) {
+  const char *flag = argv[*i], *s;
+  if (!cli_str_arg(argc, argv, i, &s)) return false;
+  char *end;
+  errno = 0;
+  float v = strtof(s, &end);
+  if (errno || end == s || *end || v != v) {
+    fprintf(stderr, "anyinfer %s: %s '%s': expected a number\n", argv[0], flag, s);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+anyinfer_model *cli_load_model(const char *path, bool vocab_only, bool verbose) {
+  anyinfer_model_params p;
+  anyinfer_model_default_params(&p);
+  char err[512] = "";
+  p.log = cli_log_stderr;
+  p.log_level = verbose ? ANYINFER_LOG_DEBUG : ANYINFER_LOG_WARN;
+  p.vocab_only = vocab_only;
+  p.progress = cli_progress_bar;
+  p.progress_user_data = "loading";
+  p.error_buf = err;
+  p.error_cap = sizeof err;
+  anyinfer_model *m = NULL;
+  anyinfer_status st = anyinfer_model_load(path, &p, &m);
+  if (st != ANYINFER_OK) {
+    if (!verbose) fprintf(stderr, "anyinfer: %s: %s\n", anyinfer_status_str(st), err);
+    return NULL;
+  }
+  return m;
+}
+
+char *cli_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "anyinfer: %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (!buf) break;
+    n += fread(buf + n, 1, cap - n - 1, f);
+    if (n < cap - 1) break;
+    char *grown = realloc(buf, cap * 2);
+    if (!grown) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = grown;
+    cap *= 2;
+  }
+  bool failed = ferror(f) || !buf;
+  fclose(f);
+  if (failed) {
+    free(buf);
+    fprintf(stderr, "anyinfer: %s: cannot read\n", path);
+    return NULL;
+  }
+  buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
 }

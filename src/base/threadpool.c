@@ -44,7 +44,9 @@ static inline void cpu_relax(void) {
 static void *worker_main(void *p) {
   struct worker *w = p;
   struct ai_threadpool *pool = w->pool;
-  unsigned seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
+  /* Workers start while the caller may already post the first task: the generation they have
+   * seen is the one at creation (0), not whatever it is when the thread gets to run. */
+  unsigned seen = 0;
   for (;;) {
     unsigned gen;
     int spins = 0;

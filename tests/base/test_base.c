@@ -102,6 +102,16 @@ static void test_threadpool(void) {
   CHECK_EQ(atomic_load(&t.sum), 0 + 1 + 2 + 3);
   ai_threadpool_free(pool);
   ai_threadpool_free(NULL);
+  /* Regression: a task posted before the workers have started running must still reach them. */
+  for (int rep = 0; rep < 50; rep++) {
+    CHECK_EQ(ai_threadpool_create(&a, 3, &pool, &err), ANYINFER_OK);
+    atomic_init(&t.sum, 0);
+    atomic_init(&t.calls, 0);
+    ai_threadpool_run(pool, pool_fn, &t);
+    ai_threadpool_free(pool);
+    if (atomic_load(&t.calls) != 3) break;
+  }
+  CHECK_EQ(atomic_load(&t.calls), 3);
 }
 
 int main(void) {

@@ -1,0 +1,30 @@
+/* The engine's private view of the public handles: what model.c, session.c and generate.c
+ * share. Not included outside src/engine/. */
+#ifndef AI_ENGINE_ENGINE_H
+#define AI_ENGINE_ENGINE_H
+
+#include "anyinfer.h"
+#include "base/alloc.h"
+#include "base/error.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "format/gguf.h"
+#include "models/llama.h"
+#include "text/tokenizer.h"
+
+struct anyinfer_model {
+  struct ai_alloc alloc;
+  struct ai_log log;
+  struct ai_file file;
+  struct ai_gguf *gguf;
+  const void *weights; /* the data section: mapped, or read into weights_owned */
+  size_t weights_bytes;
+  void *weights_owned; /* non-NULL when the file could not be mapped */
+  struct ai_tokenizer *tokenizer;
+  bool has_weights;
+  struct ai_llama llama;
+  anyinfer_model_info info;
+  char file_type[24];
+};
+
+#endif

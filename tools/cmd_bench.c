@@ -1,0 +1,146 @@
+/* `anyinfer bench`: prompt processing and generation speed, llama-bench style. pp<N> evaluates N
+ * prompt tokens in one call from an empty cache; tg<N> generates N tokens one at a time from an
+ * empty cache; each test runs -r times after one warm-up, and the median counts. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: anyinfer bench -m MODEL [-t THREADS] [-p 128] [-n 32] [-r 3] [--json]\n\n"
+          "  -p N      prompt-processing test of N tokens (0 skips)\n"
+          "  -n N      generation test of N tokens (0 skips)\n"
+          "  -r N      repetitions; the median is reported\n"
+          "  -t N      CPU threads (default: all cores)\n"
+          "  --json    one JSON object per test and line\n");
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* One timed run: tokens/s, or a negative value on failure. */
+static double run_once(anyinfer_session *s, const int32_t *tokens, int n, bool is_prompt) {
+  anyinfer_session_truncate(s, 0);
+  double t0 = now();
+  if (is_prompt) {
+    if (anyinfer_session_decode(s, tokens, (size_t)n, NULL) != ANYINFER_OK) return -1;
+  } else {
+    for (int i = 0; i < n; i++)
+      if (anyinfer_session_decode(s, &tokens[i], 1, NULL) != ANYINFER_OK) return -1;
+  }
+  return n / (now() - t0);
+}
+
+static double peak_rss_mib(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB */
+}
+
+int cmd_bench(int argc, char **argv) {
+  const char *path = NULL;
+  long n_prompt = 128, n_gen = 32, reps = 3, threads = 0;
+  bool json = false;
+  for (int i = 1; i < argc; i++) {
+    if (cli_is_help(argv[i])) return usage(stdout), 0;
+    bool ok = true;
+    if (strcmp(argv[i], "-m") == 0 || strcmp(argv[i], "--model") == 0)
+      ok = cli_str_arg(argc, argv, &i, &path);
+    else if (strcmp(argv[i], "-p") == 0)
+      ok = cli_int_arg(argc, argv, &i, 0, 1 << 16, &n_prompt);
+    else if (strcmp(argv[i], "-n") == 0)
+      ok = cli_int_arg(argc, argv, &i, 0, 1 << 16, &n_gen);
+    else if (strcmp(argv[i], "-r") == 0)
+      ok = cli_int_arg(argc, argv, &i, 1, 1000, &reps);
+    else if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--threads") == 0)
+      ok = cli_int_arg(argc, argv, &i, 1, 1024, &threads);
+    else if (strcmp(argv[i], "--json") == 0)
+      json = true;
+    else {
+      fprintf(stderr, "anyinfer bench: unknown option '%s'\n", argv[i]);
+      ok = false;
+    }
+    if (!ok) return usage(stderr), 2;
+  }
+  if (!path) {
+    fprintf(stderr, "anyinfer bench: -m is required\n");
+    return usage(stderr), 2;
+  }
+  anyinfer_model *m = cli_load_model(path, false, false);
+  if (!m) return 1;
+  anyinfer_model_info info;
+  anyinfer_model_get_info(m, &info);
+  anyinfer_session_params sp;
+  anyinfer_session_default_params(&sp);
+  sp.n_threads = (int32_t)threads;
+  long n_max = n_prompt > n_gen ? n_prompt : n_gen;
+  sp.n_ctx = (int32_t)(n_max > 0 ? n_max : 1);
+  sp.n_batch = (int32_t)(n_prompt > 0 ? n_prompt : 1);
+  anyinfer_session *s = NULL;
+  int32_t *tokens = malloc((size_t)(n_max > 0 ? n_max : 1) * sizeof *tokens);
+  double *speeds = malloc((size_t)reps * sizeof *speeds);
+  int rc = 1;
+  if (!tokens || !speeds || anyinfer_session_create(m, &sp, &s) != ANYINFER_OK) {
+    fprintf(stderr, "anyinfer bench: cannot create a session\n");
+    goto done;
+  }
+  /* Random tokens, as llama-bench uses: speed does not depend on which tokens they are. */
+  uint64_t seed = 42;
+  for (long i = 0; i < n_max; i++) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    tokens[i] = (int32_t)((seed >> 33) % (uint64_t)info.n_vocab);
+  }
+  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  int n_threads = threads ? (int)threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (!json) {
+    printf("| %-28s | %9s | %8s | %7s | %7s | %6s | %10s | %9s |\n", "model", "size", "params",
+           "type", "backend", "thr", "test", "t/s");
+    printf("|%.*s|\n", 110, "----------------------------------------------------------------------"
+                              "----------------------------------------------------------");
+  }
+  for (int test = 0; test < 2; test++) {
+    bool is_prompt = test == 0;
+    int n = (int)(is_prompt ? n_prompt : n_gen);
+    if (n == 0) continue;
+    if (run_once(s, tokens, n, is_prompt) < 0) { /* warm-up */
+      fprintf(stderr, "anyinfer bench: %s\n", anyinfer_session_last_error(s));
+      goto done;
+    }
+    for (long r = 0; r < reps; r++) speeds[r] = run_once(s, tokens, n, is_prompt);
+    qsort(speeds, (size_t)reps, sizeof *speeds, cmp_double);
+    double median = reps % 2 ? speeds[reps / 2] : (speeds[reps / 2 - 1] + speeds[reps / 2]) / 2;
+    char name[32];
+    snprintf(name, sizeof name, "%s%d", is_prompt ? "pp" : "tg", n);
+    if (json)
+      printf("{\"model\": \"%s\", \"type\": \"%s\", \"backend\": \"cpu\", \"threads\": %d, "
+             "\"test\": \"%s\", \"tok_s\": %.2f, \"peak_rss_mib\": %.1f}\n",
+             base, info.file_type, n_threads, name, median, peak_rss_mib());
+    else
+      printf("| %-28.28s | %5.0f MiB | %6.0f M | %7s | %7s | %6d | %10s | %9.2f |\n", base,
+             (double)info.file_bytes / 1048576.0, (double)info.n_params / 1e6, info.file_type,
+             "cpu", n_threads, name, median);
+    fflush(stdout);
+  }
+  if (!json) printf("\npeak memory: %.1f MiB (file %.1f MiB)\n", peak_rss_mib(),
+                    (double)info.file_bytes / 1048576.0);
+  rc = 0;
+done:
+  anyinfer_session_free(s);
+  anyinfer_model_free(m);
+  free(tokens);
+  free(speeds);
+  return rc;
+}

@@ -1,0 +1,116 @@
+/* `anyinfer run`: complete one prompt, streaming the text to stdout. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_options.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: anyinfer run -m MODEL (-p TEXT | -f FILE) [options]\n\n"
+          "Completes the prompt and streams the text to stdout; timings go to stderr.\n\n"
+          "  -p, --prompt TEXT       the prompt\n"
+          "  -f, --file FILE         read the prompt from FILE\n"
+          "      --chat              wrap the prompt as a user message in the model's chat "
+          "template\n"
+          "%s",
+          gen_options_help);
+}
+
+static bool print_piece(const char *text, size_t len, void *user_data) {
+  (void)user_data;
+  fwrite(text, 1, len, stdout);
+  fflush(stdout);
+  return true;
+}
+
+/* Renders the prompt as one user turn with the model's template; malloc'd, NULL on failure. */
+static char *chat_prompt(const anyinfer_model *m, const char *prompt) {
+  anyinfer_chat_message msg = {"user", prompt};
+  anyinfer_chat_params cp;
+  anyinfer_chat_default_params(&cp);
+  char err[512] = "";
+  cp.add_generation_prompt = true;
+  cp.error_buf = err;
+  cp.error_cap = sizeof err;
+  size_t len = 0;
+  anyinfer_status st = anyinfer_chat_apply(m, &msg, 1, &cp, NULL, 0, &len);
+  char *buf = st == ANYINFER_E_RANGE || st == ANYINFER_OK ? malloc(len + 1) : NULL;
+  if (buf) st = anyinfer_chat_apply(m, &msg, 1, &cp, buf, len + 1, &len);
+  if (!buf || st != ANYINFER_OK) {
+    fprintf(stderr, "anyinfer run: chat template: %s\n", err[0] ? err : anyinfer_status_str(st));
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+int cmd_run(int argc, char **argv) {
+  struct gen_options o;
+  gen_options_init(&o);
+  const char *prompt = NULL, *prompt_file = NULL;
+  bool use_chat = false;
+  for (int i = 1; i < argc; i++) {
+    if (cli_is_help(argv[i])) {
+      usage(stdout);
+      return 0;
+    }
+    int r = gen_options_parse(&o, argc, argv, &i);
+    if (r < 0) return usage(stderr), 2;
+    if (r > 0) continue;
+    if (strcmp(argv[i], "-p") == 0 || strcmp(argv[i], "--prompt") == 0) {
+      if (!cli_str_arg(argc, argv, &i, &prompt)) return usage(stderr), 2;
+    } else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--file") == 0) {
+      if (!cli_str_arg(argc, argv, &i, &prompt_file)) return usage(stderr), 2;
+    } else if (strcmp(argv[i], "--chat") == 0) {
+      use_chat = true;
+    } else {
+      fprintf(stderr, "anyinfer run: unknown option '%s'\n", argv[i]);
+      return usage(stderr), 2;
+    }
+  }
+  if (!o.model || (!prompt == !prompt_file)) {
+    fprintf(stderr, "anyinfer run: -m and one of -p/-f are required\n");
+    return usage(stderr), 2;
+  }
+  int rc = 1;
+  char *file_text = NULL, *chat_text = NULL;
+  int32_t *tokens = NULL;
+  anyinfer_session *s = NULL;
+  anyinfer_model *m = cli_load_model(o.model, false, o.verbose);
+  if (!m) return 1;
+  if (prompt_file && !(prompt = file_text = cli_read_file(prompt_file, NULL))) goto done;
+  if (use_chat && !(prompt = chat_text = chat_prompt(m, prompt))) goto done;
+  size_t n = 0, len = strlen(prompt);
+  anyinfer_tokenize(m, prompt, len, true, use_chat, NULL, 0, &n);
+  tokens = malloc((n ? n : 1) * sizeof *tokens);
+  if (!tokens || anyinfer_tokenize(m, prompt, len, true, use_chat, tokens, n, &n) != ANYINFER_OK) {
+    fprintf(stderr, "anyinfer run: cannot tokenize the prompt\n");
+    goto done;
+  }
+  anyinfer_status st = anyinfer_session_create(m, &o.session, &s);
+  if (st != ANYINFER_OK) {
+    fprintf(stderr, "anyinfer run: cannot create a session: %s\n", anyinfer_status_str(st));
+    goto done;
+  }
+  anyinfer_generate_result res;
+  st = anyinfer_session_generate(s, tokens, n, &o.gen, print_piece, NULL, &res);
+  printf("\n");
+  if (st != ANYINFER_OK) {
+    fprintf(stderr, "anyinfer run: %s\n", anyinfer_session_last_error(s));
+    goto done;
+  }
+  fprintf(stderr, "anyinfer run: prompt %d tokens in %.2f s (%.1f tok/s), generated %d tokens in "
+                  "%.2f s (%.1f tok/s)\n",
+          res.n_prompt_tokens, res.prompt_seconds,
+          res.prompt_seconds > 0 ? res.n_prompt_tokens / res.prompt_seconds : 0.0,
+          res.n_generated_tokens, res.generate_seconds,
+          res.generate_seconds > 0 ? res.n_generated_tokens / res.generate_seconds : 0.0);
+  rc = 0;
+done:
+  anyinfer_session_free(s);
+  anyinfer_model_free(m);
+  free(tokens);
+  free(file_text);
+  free(chat_text);
+  return rc;
+}
