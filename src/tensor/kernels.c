@@ -26,16 +26,22 @@ static const struct ai_cpu_kernels kernels_ref[AI_TYPE_COUNT] = {
 };
 /* clang-format on */
 
+#if defined(__x86_64__)
+/* clang-format off */
+static const struct ai_cpu_kernels kernels_avx512[AI_TYPE_COUNT] = {
+  [AI_TYPE_Q4_0] = {NULL, ai_quantize_q8_0_avx512, ai_dot_q4_0_q8_0_avx512, ai_gemm_q4_0_q8_0_avx512},
+  [AI_TYPE_Q8_0] = {NULL, ai_quantize_q8_0_avx512, ai_dot_q8_0_q8_0_avx512, ai_gemm_q8_0_q8_0_avx512},
+};
+/* clang-format on */
+#endif
+
 static const struct ai_cpu_kernels *isa_table(enum ai_isa isa) {
   switch (isa) {
-    case AI_ISA_REF:
-    case AI_ISA_AVX2:
-    case AI_ISA_AVX512:
-    case AI_ISA_NEON:
-    case AI_ISA_SIMD128:
-      break;
+#if defined(__x86_64__)
+    case AI_ISA_AVX512: return kernels_avx512;
+#endif
+    default: return NULL;
   }
-  return NULL;
 }
 
 bool ai_cpu_kernels_get(enum ai_type type, enum ai_isa isa, struct ai_cpu_kernels *out) {

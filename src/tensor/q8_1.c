@@ -37,3 +37,17 @@ void ai_quantize_q8_1_ref(const float *x, void *vy, int64_t n) {
     y[i].s = ai_fp32_to_fp16((float)sum * d);
   }
 }
+
+#if defined(__x86_64__)
+/* q8_0.c's block quantizer, plus llama.cpp's s = fp16(sum * d). */
+void ai_quantize_q8_1_avx512(const float *x, void *vy, int64_t n) {
+  struct ai_block_q8_1 *y = vy;
+  assert(n % AI_QK == 0);
+  for (int64_t i = 0; i < n / AI_QK; i++) {
+    float d;
+    const int sum = ai_quantize_block_q8_avx512(x + i * AI_QK, &d, y[i].qs);
+    y[i].d = ai_fp32_to_fp16(d);
+    y[i].s = ai_fp32_to_fp16((float)sum * d);
+  }
+}
+#endif

@@ -115,4 +115,20 @@ void ai_gemm_q5_1_q8_1_ref(int64_t k, const void *w, size_t w_row_bytes, int64_t
                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                            int64_t y_stride);
 
+/* ---- x86-64 variants (function-level target attributes; call only where ai_isa_detect allows)
+ * _avx512: AVX-512 F/BW/VL + VNNI; _avx2: AVX2 + FMA + F16C. */
+#if defined(__x86_64__)
+int ai_quantize_block_q8_avx512(const float *x, float *d_out, int8_t *qs); /* returns sum(qs) */
+void ai_quantize_q8_0_avx512(const float *x, void *y, int64_t n);
+void ai_quantize_q8_1_avx512(const float *x, void *y, int64_t n);
+void ai_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *x, const void *y);
+void ai_gemm_q8_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride);
+void ai_dot_q4_0_q8_0_avx512(int64_t n, float *s, const void *x, const void *y);
+void ai_gemm_q4_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride);
+#endif
+
 #endif

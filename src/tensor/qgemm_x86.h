@@ -1,0 +1,212 @@
+/* The tiled int8 gemm shared by the x86 variants of the 32-element block types (q4_0.c, q4_1.c,
+ * q5_0.c, q5_1.c, q8_0.c). Each family supplies only a block decoder: its weights as unsigned
+ * bytes (q4/q5) or signed bytes (q8_0) plus per-block scales; this header does the rest, reading
+ * llama.cpp's block layout in place (no repacking).
+ *
+ * Why the arithmetic is exact in int32: vpdpbusd multiplies unsigned by signed bytes. A Q4_0
+ * weight is (q - 8) with q in 0..15, so dot(q - 8, y) = dot(q, y) - 8 * sum(y); the second term
+ * is computed once per activation block (per token, shared by all rows of a tile) and used as the
+ * dpbusd accumulator's start value. Q5_0 subtracts 16; Q8_0 weights are stored as w + 128 (xor
+ * 0x80) and subtract 128 * sum(y). Q4_1/Q5_1 need no offset: their minimum m is added as m * s_y
+ * with s_y from the Q8_1 activation block (llama.cpp's ggml_vec_dot_q4_1_q8_1 does the same).
+ *
+ * A micro-kernel computes an R x T tile (R weight rows, T tokens) with R * T float accumulators;
+ * the weight rows of a tile stay in L1 while all tokens pass over them. Every function here is
+ * always_inline and takes its shape and decoder as compile-time constants, so each family's
+ * public gemm is a specialised copy. Only x86-64 builds include this. */
+#ifndef AI_TENSOR_QGEMM_X86_H
+#define AI_TENSOR_QGEMM_X86_H
+
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tensor/quants.h"
+
+#define AI_TARGET_AVX512 \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+#define AI_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define AI_INLINE      static inline __attribute__((always_inline))
+
+/* How the activations of a weight type are stored and combined. */
+enum qact {
+  QACT_Q8_0 = 0, /* block_q8_0; weights carry an integer offset (8, 16, 128) or none */
+  QACT_Q8_1 = 1  /* block_q8_1; weights carry a float minimum m, added as m * s_y */
+};
+
+static inline uint16_t qx_rd16(const uint8_t *p) {
+  uint16_t h;
+  memcpy(&h, p, sizeof h);
+  return h;
+}
+
+static inline uint32_t qx_rd32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* ---- AVX-512 VNNI: two blocks per 512-bit register ------------------------------------------ */
+
+/* Two consecutive weight blocks (the second may be absent: then its lanes are zero). */
+struct qw512 {
+  __m512i q; /* 64 bytes: block b's 32 elements, then block b+1's */
+  __m512 d;  /* lanes 0-7: scale of block b, lanes 8-15: of block b+1 */
+  __m512 m;  /* the same for the minimum (Q4_1, Q5_1 only) */
+};
+typedef struct qw512 (*qw512_load_fn)(const uint8_t *blk, int two);
+
+/* [f(h0) x 8, f(h1) x 8] from two fp16 values. */
+AI_INLINE AI_TARGET_AVX512 __m512 qx512_scales(uint16_t h0, uint16_t h1) {
+  const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128((int)(h0 | (uint32_t)h1 << 16)));
+  const __m512i idx = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(f));
+}
+
+/* 32 bytes at p0, then 32 at p1 (zero when !two). */
+AI_INLINE AI_TARGET_AVX512 __m512i qx512_load_2x32(const uint8_t *p0, const uint8_t *p1, int two) {
+  const __m256i a = _mm256_loadu_si256((const __m256i *)p0);
+  const __m256i b = two ? _mm256_loadu_si256((const __m256i *)p1) : _mm256_setzero_si256();
+  return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+}
+
+/* The 32 4-bit values of two blocks whose qs[16] start at p0 and p1, in element order: low
+ * nibbles of qs are elements 0..15, high nibbles 16..31. */
+AI_INLINE AI_TARGET_AVX512 __m512i qx512_nibbles(const uint8_t *p0, const uint8_t *p1, int two) {
+  const __m128i a = _mm_loadu_si128((const __m128i *)p0);
+  const __m128i b = two ? _mm_loadu_si128((const __m128i *)p1) : _mm_setzero_si128();
+  __m512i v = _mm512_castsi256_si512(_mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1));
+  v = _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 1, 0, 0)); /* [a, a, b, b] */
+  const __m512i shift = _mm512_set_epi32(0x40004, 0x40004, 0x40004, 0x40004, 0, 0, 0, 0, 0x40004,
+                                         0x40004, 0x40004, 0x40004, 0, 0, 0, 0);
+  return _mm512_and_si512(_mm512_srlv_epi16(v, shift), _mm512_set1_epi8(0x0f));
+}
+
+/* One activation block pair of one token. */
+struct qa512 {
+  __m512i y;   /* 64 signed bytes */
+  __m512 d;    /* scales, as qw512.d */
+  __m512i off; /* Q8_0 with an offset: -offset * (partial sums of y), the dpbusd start value */
+  __m512 s;    /* Q8_1: s_y / 8 per lane, so 8 lanes of m * s sum to m * s_y */
+};
+
+AI_INLINE AI_TARGET_AVX512 struct qa512 qx512_load_act(const uint8_t *p, int two, enum qact act,
+                                                       int offset) {
+  struct qa512 a;
+  const int bb = act == QACT_Q8_1 ? 36 : 34, qo = act == QACT_Q8_1 ? 4 : 2;
+  a.y = qx512_load_2x32(p + qo, p + bb + qo, two);
+  a.d = qx512_scales(qx_rd16(p), two ? qx_rd16(p + bb) : 0);
+  const __m512i zero = _mm512_setzero_si512();
+  a.off = zero;
+  if (offset != 0) {
+    a.off = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, _mm512_set1_epi8((char)offset), a.y));
+  }
+  a.s = _mm512_setzero_ps();
+  if (act == QACT_Q8_1) {
+    a.s = _mm512_mul_ps(qx512_scales(qx_rd16(p + 2), two ? qx_rd16(p + bb + 2) : 0),
+                        _mm512_set1_ps(0.125f));
+  }
+  return a;
+}
+
+/* acc[r][t] += weights of rows r x activations of tokens t, for one block pair. */
+AI_INLINE AI_TARGET_AVX512 void qx512_step(const int R, const int T, qw512_load_fn load_w,
+                                           const size_t w_bb, enum qact act, const int offset,
+                                           const uint8_t *w, size_t w_row_bytes, const uint8_t *x,
+                                           size_t x_row_bytes, int two, __m512 acc[4][4]) {
+  struct qw512 wv[4];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) wv[r] = load_w(w + (size_t)r * w_row_bytes, two);
+#pragma GCC unroll 4
+  for (int t = 0; t < T; t++) {
+    const struct qa512 a = qx512_load_act(x + (size_t)t * x_row_bytes, two, act, offset);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+      const __m512i dot = _mm512_dpbusd_epi32(a.off, wv[r].q, a.y);
+      acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(wv[r].d, a.d), acc[r][t]);
+      if (act == QACT_Q8_1) acc[r][t] = _mm512_fmadd_ps(wv[r].m, a.s, acc[r][t]);
+    }
+  }
+  (void)w_bb;
+}
+
+/* y[t * y_stride + r] for the R rows at w and the T tokens at x. */
+AI_INLINE AI_TARGET_AVX512 void qx512_tile(const int R, const int T, qw512_load_fn load_w,
+                                           const size_t w_bb, enum qact act, const int offset,
+                                           int64_t nb, const uint8_t *w, size_t w_row_bytes,
+                                           const uint8_t *x, size_t x_row_bytes, float *y,
+                                           int64_t y_stride) {
+  const size_t x_bb = act == QACT_Q8_1 ? 36 : 34;
+  __m512 acc[4][4];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 4
+    for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
+  }
+  int64_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    qx512_step(R, T, load_w, w_bb, act, offset, w + (size_t)b * w_bb, w_row_bytes,
+               x + (size_t)b * x_bb, x_row_bytes, 1, acc);
+  }
+  if (b < nb) {
+    qx512_step(R, T, load_w, w_bb, act, offset, w + (size_t)b * w_bb, w_row_bytes,
+               x + (size_t)b * x_bb, x_row_bytes, 0, acc);
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 4
+    for (int t = 0; t < T; t++) y[t * y_stride + r] = _mm512_reduce_add_ps(acc[r][t]);
+  }
+}
+
+/* All tokens for R rows starting at row r. */
+AI_INLINE AI_TARGET_AVX512 void qx512_rows(const int R, qw512_load_fn load_w, const size_t w_bb,
+                                           enum qact act, const int offset, int64_t nb,
+                                           const uint8_t *w, size_t w_row_bytes, const uint8_t *x,
+                                           size_t x_row_bytes, int64_t n_tok, float *y,
+                                           int64_t y_stride) {
+  int64_t t = 0;
+  for (; t + 4 <= n_tok; t += 4) {
+    qx512_tile(R, 4, load_w, w_bb, act, offset, nb, w, w_row_bytes, x + (size_t)t * x_row_bytes,
+               x_row_bytes, y + t * y_stride, y_stride);
+  }
+  const uint8_t *xt = x + (size_t)t * x_row_bytes;
+  float *yt = y + t * y_stride;
+  switch (n_tok - t) {
+    case 3:
+      qx512_tile(R, 3, load_w, w_bb, act, offset, nb, w, w_row_bytes, xt, x_row_bytes, yt,
+                 y_stride);
+      break;
+    case 2:
+      qx512_tile(R, 2, load_w, w_bb, act, offset, nb, w, w_row_bytes, xt, x_row_bytes, yt,
+                 y_stride);
+      break;
+    case 1:
+      qx512_tile(R, 1, load_w, w_bb, act, offset, nb, w, w_row_bytes, xt, x_row_bytes, yt,
+                 y_stride);
+      break;
+    default:
+      break;
+  }
+}
+
+/* The ai_gemm_fn contract (types.h) for one block type. */
+AI_INLINE AI_TARGET_AVX512 void qx512_gemm(qw512_load_fn load_w, const size_t w_bb, enum qact act,
+                                           const int offset, int64_t k, const void *vw,
+                                           size_t w_row_bytes, int64_t r0, int64_t r1,
+                                           const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                           float *y, int64_t y_stride) {
+  const uint8_t *w = vw;
+  const int64_t nb = k / AI_QK;
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    qx512_rows(4, load_w, w_bb, act, offset, nb, w + (size_t)r * w_row_bytes, w_row_bytes, xq,
+               xq_row_bytes, n_tok, y + r, y_stride);
+  }
+  for (; r < r1; r++) {
+    qx512_rows(1, load_w, w_bb, act, offset, nb, w + (size_t)r * w_row_bytes, w_row_bytes, xq,
+               xq_row_bytes, n_tok, y + r, y_stride);
+  }
+}
+
+#endif
