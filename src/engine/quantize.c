@@ -84,7 +84,7 @@ enum ai_type ai_ftype_tensor_type(const struct ai_ftype *ft, const char *name, u
 /* ---- parallel row conversion --------------------------------------------------------------- */
 
 int ai_convert_threads(void) {
-  return 1;
+  return ai_cpu_count();
 }
 
 struct convert_task {
