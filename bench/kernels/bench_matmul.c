@@ -3,8 +3,9 @@
  * GOP/s (2 * rows * k * n_tok) of the gemm (prompt processing), on 1 and 2 threads, per ISA.
  * Not a test: it asserts nothing. Build and run from the repository root:
  *
- *   gcc -std=c11 -O2 -Iinclude -Isrc bench/kernels/bench_matmul.c $(ls src/tensor/*.c) \
- *       $(ls src/base/*.c) -lpthread -lm -o /tmp/bench_matmul && /tmp/bench_matmul
+ *   gcc -std=c11 -O2 -Iinclude -Isrc bench/kernels/bench_matmul.c \
+ *       $(find src/tensor src/base -name '*.c') -lpthread -lm -o /tmp/bench_matmul
+ *   /tmp/bench_matmul
  *
  * Options: bench_matmul [TYPE ...] (default Q4_0 Q8_0 Q4_1 Q5_0 Q5_1); env BENCH_REF=1 also
  * times the reference kernels (slow); BENCH_THREADS=N runs 1..N threads (default 2). "layer" rows

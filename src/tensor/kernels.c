@@ -31,6 +31,9 @@ static const struct ai_cpu_kernels kernels_ref[AI_TYPE_COUNT] = {
 static const struct ai_cpu_kernels kernels_avx512[AI_TYPE_COUNT] = {
   [AI_TYPE_Q4_0] = {NULL, ai_quantize_q8_0_avx512, ai_dot_q4_0_q8_0_avx512, ai_gemm_q4_0_q8_0_avx512},
   [AI_TYPE_Q8_0] = {NULL, ai_quantize_q8_0_avx512, ai_dot_q8_0_q8_0_avx512, ai_gemm_q8_0_q8_0_avx512},
+  [AI_TYPE_Q4_1] = {NULL, ai_quantize_q8_1_avx512, ai_dot_q4_1_q8_1_avx512, ai_gemm_q4_1_q8_1_avx512},
+  [AI_TYPE_Q5_0] = {NULL, ai_quantize_q8_0_avx512, ai_dot_q5_0_q8_0_avx512, ai_gemm_q5_0_q8_0_avx512},
+  [AI_TYPE_Q5_1] = {NULL, ai_quantize_q8_1_avx512, ai_dot_q5_1_q8_1_avx512, ai_gemm_q5_1_q8_1_avx512},
 };
 /* clang-format on */
 #endif

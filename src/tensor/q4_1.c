@@ -72,3 +72,28 @@ void ai_gemm_q4_1_q8_1_ref(int64_t k, const void *w, size_t w_row_bytes, int64_t
   ai_gemm_by_dot(ai_dot_q4_1_q8_1_ref, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y,
                  y_stride);
 }
+
+#if defined(__x86_64__)
+#include "tensor/qgemm_x86.h"
+
+AI_INLINE AI_TARGET_AVX512 struct qw512 load_q4_1_avx512(const uint8_t *p, int two) {
+  struct qw512 w;
+  w.q = qx512_nibbles(p + 4, p + 20 + 4, two);
+  w.d = qx512_scales(qx_rd16(p), two ? qx_rd16(p + 20) : 0);
+  w.m = qx512_scales(qx_rd16(p + 2), two ? qx_rd16(p + 22) : 0);
+  return w;
+}
+
+/* Unsigned nibbles times signed activations with vpdpbusd, plus m * s_y (qgemm_x86.h). */
+AI_TARGET_AVX512 void ai_gemm_q4_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes,
+                                               int64_t r0, int64_t r1, const void *xq,
+                                               size_t xq_row_bytes, int64_t n_tok, float *y,
+                                               int64_t y_stride) {
+  qx512_gemm(load_q4_1_avx512, 20, QACT_Q8_1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
+             n_tok, y, y_stride);
+}
+
+void ai_dot_q4_1_q8_1_avx512(int64_t n, float *s, const void *x, const void *y) {
+  ai_gemm_q4_1_q8_1_avx512(n, x, 0, 0, 1, y, 0, 1, s, 1);
+}
+#endif

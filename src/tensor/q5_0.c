@@ -75,3 +75,31 @@ void ai_gemm_q5_0_q8_0_ref(int64_t k, const void *w, size_t w_row_bytes, int64_t
   ai_gemm_by_dot(ai_dot_q5_0_q8_0_ref, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y,
                  y_stride);
 }
+
+#if defined(__x86_64__)
+#include "tensor/qgemm_x86.h"
+
+/* The nibbles as Q4_0, then bit 4 of element e from bit e of qh: one byte-mask blend. */
+AI_INLINE AI_TARGET_AVX512 struct qw512 load_q5_0_avx512(const uint8_t *p, int two) {
+  struct qw512 w;
+  const uint64_t qh = qx_rd32(p + 2) | (two ? (uint64_t)qx_rd32(p + 22 + 2) << 32 : 0);
+  w.q = _mm512_or_si512(qx512_nibbles(p + 6, p + 22 + 6, two),
+                        _mm512_maskz_mov_epi8((__mmask64)qh, _mm512_set1_epi8(0x10)));
+  w.d = qx512_scales(qx_rd16(p), two ? qx_rd16(p + 22) : 0);
+  w.m = _mm512_setzero_ps();
+  return w;
+}
+
+/* Unsigned 5-bit values times signed activations, minus 16 * sum(y) (qgemm_x86.h). */
+AI_TARGET_AVX512 void ai_gemm_q5_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes,
+                                               int64_t r0, int64_t r1, const void *xq,
+                                               size_t xq_row_bytes, int64_t n_tok, float *y,
+                                               int64_t y_stride) {
+  qx512_gemm(load_q5_0_avx512, 22, QACT_Q8_0, 16, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
+             n_tok, y, y_stride);
+}
+
+void ai_dot_q5_0_q8_0_avx512(int64_t n, float *s, const void *x, const void *y) {
+  ai_gemm_q5_0_q8_0_avx512(n, x, 0, 0, 1, y, 0, 1, s, 1);
+}
+#endif

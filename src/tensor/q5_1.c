@@ -75,3 +75,30 @@ void ai_gemm_q5_1_q8_1_ref(int64_t k, const void *w, size_t w_row_bytes, int64_t
   ai_gemm_by_dot(ai_dot_q5_1_q8_1_ref, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y,
                  y_stride);
 }
+
+#if defined(__x86_64__)
+#include "tensor/qgemm_x86.h"
+
+AI_INLINE AI_TARGET_AVX512 struct qw512 load_q5_1_avx512(const uint8_t *p, int two) {
+  struct qw512 w;
+  const uint64_t qh = qx_rd32(p + 4) | (two ? (uint64_t)qx_rd32(p + 24 + 4) << 32 : 0);
+  w.q = _mm512_or_si512(qx512_nibbles(p + 8, p + 24 + 8, two),
+                        _mm512_maskz_mov_epi8((__mmask64)qh, _mm512_set1_epi8(0x10)));
+  w.d = qx512_scales(qx_rd16(p), two ? qx_rd16(p + 24) : 0);
+  w.m = qx512_scales(qx_rd16(p + 2), two ? qx_rd16(p + 26) : 0);
+  return w;
+}
+
+/* Unsigned 5-bit values times signed activations, plus m * s_y (qgemm_x86.h). */
+AI_TARGET_AVX512 void ai_gemm_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes,
+                                               int64_t r0, int64_t r1, const void *xq,
+                                               size_t xq_row_bytes, int64_t n_tok, float *y,
+                                               int64_t y_stride) {
+  qx512_gemm(load_q5_1_avx512, 24, QACT_Q8_1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
+             n_tok, y, y_stride);
+}
+
+void ai_dot_q5_1_q8_1_avx512(int64_t n, float *s, const void *x, const void *y) {
+  ai_gemm_q5_1_q8_1_avx512(n, x, 0, 0, 1, y, 0, 1, s, 1);
+}
+#endif
