@@ -8,9 +8,9 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-/* Spins before a worker sleeps: about 1-5 ms on current CPUs, long enough to span the gap
+/* Spins (pauses, then yields) before a worker sleeps: some milliseconds, long enough to span the gap
  * between two tokens' ops, short enough that an idle session costs no CPU. */
-#define SPINS_BEFORE_SLEEP 200000
+#define SPINS_BEFORE_SLEEP 50000
 
 struct worker {
   struct ai_threadpool *pool;
@@ -33,6 +33,10 @@ struct ai_threadpool {
   pthread_cond_t wake;
 };
 
+/* Spins on pause before yielding the core: when the machine has more runnable threads than
+ * cores, a waiter that never yields can keep the very thread it waits for off the CPU. */
+#define SPINS_BEFORE_YIELD 2000
+
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -53,7 +57,10 @@ static void *worker_main(void *p) {
     while ((gen = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen &&
            !atomic_load_explicit(&pool->stop, memory_order_acquire)) {
       if (++spins < SPINS_BEFORE_SLEEP) {
-        cpu_relax();
+        if (spins < SPINS_BEFORE_YIELD)
+          cpu_relax();
+        else
+          sched_yield();
         continue;
       }
       pthread_mutex_lock(&pool->mutex);
@@ -119,7 +126,13 @@ void ai_threadpool_run(struct ai_threadpool *pool, ai_task_fn fn, void *arg) {
     pthread_mutex_unlock(&pool->mutex);
   }
   fn(0, pool->n_threads, arg);
-  while (atomic_load_explicit(&pool->n_done, memory_order_acquire) < pool->n_started) cpu_relax();
+  for (int spins = 0;
+       atomic_load_explicit(&pool->n_done, memory_order_acquire) < pool->n_started; spins++) {
+    if (spins < SPINS_BEFORE_YIELD)
+      cpu_relax();
+    else
+      sched_yield();
+  }
 }
 
 int ai_threadpool_n_threads(const struct ai_threadpool *pool) {
