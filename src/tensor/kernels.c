@@ -36,12 +36,24 @@ static const struct ai_cpu_kernels kernels_avx512[AI_TYPE_COUNT] = {
   [AI_TYPE_Q5_1] = {NULL, ai_quantize_q8_1_avx512, ai_dot_q5_1_q8_1_avx512, ai_gemm_q5_1_q8_1_avx512},
 };
 /* clang-format on */
+
+/* AVX2 keeps the reference activation quantizer (its cost is k per token, not rows x k). */
+/* clang-format off */
+static const struct ai_cpu_kernels kernels_avx2[AI_TYPE_COUNT] = {
+  [AI_TYPE_Q4_0] = {NULL, NULL, ai_dot_q4_0_q8_0_avx2, ai_gemm_q4_0_q8_0_avx2},
+  [AI_TYPE_Q4_1] = {NULL, NULL, ai_dot_q4_1_q8_1_avx2, ai_gemm_q4_1_q8_1_avx2},
+  [AI_TYPE_Q5_0] = {NULL, NULL, ai_dot_q5_0_q8_0_avx2, ai_gemm_q5_0_q8_0_avx2},
+  [AI_TYPE_Q5_1] = {NULL, NULL, ai_dot_q5_1_q8_1_avx2, ai_gemm_q5_1_q8_1_avx2},
+  [AI_TYPE_Q8_0] = {NULL, NULL, ai_dot_q8_0_q8_0_avx2, ai_gemm_q8_0_q8_0_avx2},
+};
+/* clang-format on */
 #endif
 
 static const struct ai_cpu_kernels *isa_table(enum ai_isa isa) {
   switch (isa) {
 #if defined(__x86_64__)
     case AI_ISA_AVX512: return kernels_avx512;
+    case AI_ISA_AVX2: return kernels_avx2;
 #endif
     default: return NULL;
   }

@@ -93,4 +93,20 @@ AI_TARGET_AVX512 void ai_gemm_q4_0_q8_0_avx512(int64_t k, const void *w, size_t 
 void ai_dot_q4_0_q8_0_avx512(int64_t n, float *s, const void *x, const void *y) {
   ai_gemm_q4_0_q8_0_avx512(n, x, 0, 0, 1, y, 0, 1, s, 1);
 }
+
+AI_INLINE AI_TARGET_AVX2 struct qw256 load_q4_0_avx2(const uint8_t *p) {
+  struct qw256 w = {qx256_nibbles(p + 2), qx256_scale(p), _mm256_setzero_ps()};
+  return w;
+}
+
+AI_TARGET_AVX2 void ai_gemm_q4_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                           int64_t r1, const void *xq, size_t xq_row_bytes,
+                                           int64_t n_tok, float *y, int64_t y_stride) {
+  qx256_gemm(load_q4_0_avx2, 18, 0, QACT_Q8_0, 8, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
+             n_tok, y, y_stride);
+}
+
+void ai_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) {
+  ai_gemm_q4_0_q8_0_avx2(n, x, 0, 0, 1, y, 0, 1, s, 1);
+}
 #endif

@@ -94,11 +94,28 @@ AI_TARGET_AVX512 void ai_gemm_q5_1_q8_1_avx512(int64_t k, const void *w, size_t 
                                                int64_t r0, int64_t r1, const void *xq,
                                                size_t xq_row_bytes, int64_t n_tok, float *y,
                                                int64_t y_stride) {
-  qx512_gemm(load_q5_1_avx512, 24, QACT_Q8_1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
-             n_tok, y, y_stride);
+  qx512_gemm(load_q5_1_avx512, 24, QACT_Q8_1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok,
+             y, y_stride);
 }
 
 void ai_dot_q5_1_q8_1_avx512(int64_t n, float *s, const void *x, const void *y) {
   ai_gemm_q5_1_q8_1_avx512(n, x, 0, 0, 1, y, 0, 1, s, 1);
+}
+
+AI_INLINE AI_TARGET_AVX2 struct qw256 load_q5_1_avx2(const uint8_t *p) {
+  struct qw256 w = {_mm256_or_si256(qx256_nibbles(p + 8), qx256_bit4(qx_rd32(p + 4))),
+                    qx256_scale(p), qx256_scale(p + 2)};
+  return w;
+}
+
+AI_TARGET_AVX2 void ai_gemm_q5_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                           int64_t r1, const void *xq, size_t xq_row_bytes,
+                                           int64_t n_tok, float *y, int64_t y_stride) {
+  qx256_gemm(load_q5_1_avx2, 24, 0, QACT_Q8_1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
+             n_tok, y, y_stride);
+}
+
+void ai_dot_q5_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y) {
+  ai_gemm_q5_1_q8_1_avx2(n, x, 0, 0, 1, y, 0, 1, s, 1);
 }
 #endif

@@ -113,4 +113,21 @@ void ai_quantize_q8_0_avx512(const float *x, void *vy, int64_t n) {
     y[i].d = ai_fp32_to_fp16(d);
   }
 }
+
+AI_INLINE AI_TARGET_AVX2 struct qw256 load_q8_0_avx2(const uint8_t *p) {
+  struct qw256 w = {_mm256_loadu_si256((const __m256i *)(p + 2)), qx256_scale(p),
+                    _mm256_setzero_ps()};
+  return w;
+}
+
+AI_TARGET_AVX2 void ai_gemm_q8_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                           int64_t r1, const void *xq, size_t xq_row_bytes,
+                                           int64_t n_tok, float *y, int64_t y_stride) {
+  qx256_gemm(load_q8_0_avx2, 34, 1, QACT_Q8_0, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
+             n_tok, y, y_stride);
+}
+
+void ai_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) {
+  ai_gemm_q8_0_q8_0_avx2(n, x, 0, 0, 1, y, 0, 1, s, 1);
+}
 #endif

@@ -10,6 +10,9 @@
  * 0x80) and subtract 128 * sum(y). Q4_1/Q5_1 need no offset: their minimum m is added as m * s_y
  * with s_y from the Q8_1 activation block (llama.cpp's ggml_vec_dot_q4_1_q8_1 does the same).
  *
+ * AVX2 has no vpdpbusd: maddubs + madd does the same sum; it would saturate int16 for Q8_0's
+ * +128 bias, so Q8_0 uses the sign trick there instead (|w| * sign(y, w)).
+ *
  * A micro-kernel computes an R x T tile (R weight rows, T tokens) with R * T float accumulators;
  * the weight rows of a tile stay in L1 while all tokens pass over them. Every function here is
  * always_inline and takes its shape and decoder as compile-time constants, so each family's
@@ -206,6 +209,144 @@ AI_INLINE AI_TARGET_AVX512 void qx512_gemm(qw512_load_fn load_w, const size_t w_
   for (; r < r1; r++) {
     qx512_rows(1, load_w, w_bb, act, offset, nb, w + (size_t)r * w_row_bytes, w_row_bytes, xq,
                xq_row_bytes, n_tok, y + r, y_stride);
+  }
+}
+
+/* ---- AVX2: one block per 256-bit register, maddubs + madd instead of vpdpbusd ---------------- */
+
+struct qw256 {
+  __m256i q; /* 32 bytes: unsigned values, or signed ones for Q8_0 (w_signed) */
+  __m256 d;  /* the block's scale in every lane */
+  __m256 m;  /* its minimum (Q4_1, Q5_1 only) */
+};
+typedef struct qw256 (*qw256_load_fn)(const uint8_t *blk);
+
+/* The 32 4-bit values of a block whose qs[16] start at p, in element order. */
+AI_INLINE AI_TARGET_AVX2 __m256i qx256_nibbles(const uint8_t *p) {
+  const __m128i v = _mm_loadu_si128((const __m128i *)p);
+  const __m128i lo = _mm_and_si128(v, _mm_set1_epi8(0x0f));
+  const __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+
+/* Byte e = 0x10 where bit e of qh is set (the fifth bit of Q5 elements). */
+AI_INLINE AI_TARGET_AVX2 __m256i qx256_bit4(uint32_t qh) {
+  const __m256i shuf =
+      _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
+  const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+  const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh), shuf);
+  return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit), _mm256_set1_epi8(0x10));
+}
+
+AI_INLINE AI_TARGET_AVX2 __m256 qx256_scale(const uint8_t *p) {
+  return _mm256_set1_ps(_cvtsh_ss(qx_rd16(p)));
+}
+
+struct qa256 {
+  __m256i y;   /* 32 signed bytes */
+  __m256 d;    /* scale */
+  __m256i off; /* offset * (partial sums of y), subtracted from the dot */
+  __m256 s;    /* Q8_1: s_y / 8 */
+};
+
+AI_INLINE AI_TARGET_AVX2 struct qa256 qx256_load_act(const uint8_t *p, enum qact act, int offset) {
+  struct qa256 a;
+  a.y = _mm256_loadu_si256((const __m256i *)(p + (act == QACT_Q8_1 ? 4 : 2)));
+  a.d = qx256_scale(p);
+  a.off = _mm256_setzero_si256();
+  if (offset != 0) { /* offset <= 16 here, so maddubs cannot saturate: 16 * 128 * 2 */
+    a.off = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8((char)offset), a.y),
+                              _mm256_set1_epi16(1));
+  }
+  a.s = _mm256_setzero_ps();
+  if (act == QACT_Q8_1) a.s = _mm256_mul_ps(qx256_scale(p + 2), _mm256_set1_ps(0.125f));
+  return a;
+}
+
+AI_INLINE AI_TARGET_AVX2 float qx256_hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/* y[t * y_stride + r] for R <= 4 rows and T <= 2 tokens (16 ymm registers bound the tile). */
+AI_INLINE AI_TARGET_AVX2 void qx256_tile(const int R, const int T, qw256_load_fn load_w,
+                                         const size_t w_bb, const int w_signed, enum qact act,
+                                         const int offset, int64_t nb, const uint8_t *w,
+                                         size_t w_row_bytes, const uint8_t *x, size_t x_row_bytes,
+                                         float *y, int64_t y_stride) {
+  const size_t x_bb = act == QACT_Q8_1 ? 36 : 34;
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[4][2];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 2
+    for (int t = 0; t < T; t++) acc[r][t] = _mm256_setzero_ps();
+  }
+  for (int64_t b = 0; b < nb; b++) {
+    struct qw256 wv[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) wv[r] = load_w(w + (size_t)r * w_row_bytes + (size_t)b * w_bb);
+#pragma GCC unroll 2
+    for (int t = 0; t < T; t++) {
+      const struct qa256 a =
+          qx256_load_act(x + (size_t)t * x_row_bytes + (size_t)b * x_bb, act, offset);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; r++) {
+        __m256i dot;
+        if (w_signed) { /* |w| * sign(y, w): maddubs needs its first operand unsigned */
+          dot = _mm256_maddubs_epi16(_mm256_sign_epi8(wv[r].q, wv[r].q),
+                                     _mm256_sign_epi8(a.y, wv[r].q));
+        } else {
+          dot = _mm256_maddubs_epi16(wv[r].q, a.y);
+        }
+        dot = _mm256_sub_epi32(_mm256_madd_epi16(dot, ones), a.off);
+        acc[r][t] =
+            _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(wv[r].d, a.d), acc[r][t]);
+        if (act == QACT_Q8_1) acc[r][t] = _mm256_fmadd_ps(wv[r].m, a.s, acc[r][t]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 2
+    for (int t = 0; t < T; t++) y[t * y_stride + r] = qx256_hsum(acc[r][t]);
+  }
+}
+
+AI_INLINE AI_TARGET_AVX2 void qx256_rows(const int R, qw256_load_fn load_w, const size_t w_bb,
+                                         const int w_signed, enum qact act, const int offset,
+                                         int64_t nb, const uint8_t *w, size_t w_row_bytes,
+                                         const uint8_t *x, size_t x_row_bytes, int64_t n_tok,
+                                         float *y, int64_t y_stride) {
+  int64_t t = 0;
+  for (; t + 2 <= n_tok; t += 2) {
+    qx256_tile(R, 2, load_w, w_bb, w_signed, act, offset, nb, w, w_row_bytes,
+               x + (size_t)t * x_row_bytes, x_row_bytes, y + t * y_stride, y_stride);
+  }
+  if (t < n_tok) {
+    qx256_tile(R, 1, load_w, w_bb, w_signed, act, offset, nb, w, w_row_bytes,
+               x + (size_t)t * x_row_bytes, x_row_bytes, y + t * y_stride, y_stride);
+  }
+}
+
+/* The ai_gemm_fn contract (types.h) for one block type. */
+AI_INLINE AI_TARGET_AVX2 void qx256_gemm(qw256_load_fn load_w, const size_t w_bb,
+                                         const int w_signed, enum qact act, const int offset,
+                                         int64_t k, const void *vw, size_t w_row_bytes, int64_t r0,
+                                         int64_t r1, const void *xq, size_t xq_row_bytes,
+                                         int64_t n_tok, float *y, int64_t y_stride) {
+  const uint8_t *w = vw;
+  const int64_t nb = k / AI_QK;
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    qx256_rows(4, load_w, w_bb, w_signed, act, offset, nb, w + (size_t)r * w_row_bytes, w_row_bytes,
+               xq, xq_row_bytes, n_tok, y + r, y_stride);
+  }
+  for (; r < r1; r++) {
+    qx256_rows(1, load_w, w_bb, w_signed, act, offset, nb, w + (size_t)r * w_row_bytes, w_row_bytes,
+               xq, xq_row_bytes, n_tok, y + r, y_stride);
   }
 }
 

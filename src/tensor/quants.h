@@ -130,17 +130,37 @@ void ai_gemm_q4_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int6
                               const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                               int64_t y_stride);
 void ai_dot_q4_1_q8_1_avx512(int64_t n, float *s, const void *x, const void *y);
-void ai_gemm_q4_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
-                              int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
-                              float *y, int64_t y_stride);
+void ai_gemm_q4_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride);
 void ai_dot_q5_0_q8_0_avx512(int64_t n, float *s, const void *x, const void *y);
-void ai_gemm_q5_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
-                              int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
-                              float *y, int64_t y_stride);
+void ai_gemm_q5_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride);
 void ai_dot_q5_1_q8_1_avx512(int64_t n, float *s, const void *x, const void *y);
-void ai_gemm_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
-                              int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
-                              float *y, int64_t y_stride);
+void ai_gemm_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride);
+void ai_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
+void ai_gemm_q4_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_dot_q4_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y);
+void ai_gemm_q4_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
+void ai_gemm_q5_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_dot_q5_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y);
+void ai_gemm_q5_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y);
+void ai_gemm_q8_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
 #endif
 
 #endif
