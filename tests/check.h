@@ -22,37 +22,37 @@ static int check_count;
     }                                                                          \
   } while (0)
 
-#define CHECK_EQ(a, b)                                                                  \
-  do {                                                                                  \
-    long long check_a_ = (long long)(a), check_b_ = (long long)(b);                     \
-    check_count++;                                                                      \
-    if (check_a_ != check_b_) {                                                         \
-      fprintf(stderr, "%s:%d: CHECK_EQ(%s, %s) failed: %lld != %lld\n", __FILE__,       \
-              __LINE__, #a, #b, check_a_, check_b_);                                    \
-      check_failures++;                                                                 \
-    }                                                                                   \
+#define CHECK_EQ(a, b)                                                                          \
+  do {                                                                                          \
+    long long check_a_ = (long long)(a), check_b_ = (long long)(b);                             \
+    check_count++;                                                                              \
+    if (check_a_ != check_b_) {                                                                 \
+      fprintf(stderr, "%s:%d: CHECK_EQ(%s, %s) failed: %lld != %lld\n", __FILE__, __LINE__, #a, \
+              #b, check_a_, check_b_);                                                          \
+      check_failures++;                                                                         \
+    }                                                                                           \
   } while (0)
 
-#define CHECK_STREQ(a, b)                                                                   \
-  do {                                                                                      \
-    const char *check_a_ = (a), *check_b_ = (b);                                            \
-    check_count++;                                                                          \
-    if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                        \
-      fprintf(stderr, "%s:%d: CHECK_STREQ(%s, %s) failed: \"%s\" != \"%s\"\n", __FILE__,    \
-              __LINE__, #a, #b, check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)"); \
-      check_failures++;                                                                     \
-    }                                                                                       \
+#define CHECK_STREQ(a, b)                                                                          \
+  do {                                                                                             \
+    const char *check_a_ = (a), *check_b_ = (b);                                                   \
+    check_count++;                                                                                 \
+    if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                               \
+      fprintf(stderr, "%s:%d: CHECK_STREQ(%s, %s) failed: \"%s\" != \"%s\"\n", __FILE__, __LINE__, \
+              #a, #b, check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)");             \
+      check_failures++;                                                                            \
+    }                                                                                              \
   } while (0)
 
-#define CHECK_NEAR(a, b, tol)                                                              \
-  do {                                                                                     \
-    double check_a_ = (double)(a), check_b_ = (double)(b), check_t_ = (double)(tol);       \
-    check_count++;                                                                         \
-    if (!(fabs(check_a_ - check_b_) <= check_t_)) {                                        \
-      fprintf(stderr, "%s:%d: CHECK_NEAR(%s, %s, %s) failed: %.9g vs %.9g (tol %.3g)\n",  \
-              __FILE__, __LINE__, #a, #b, #tol, check_a_, check_b_, check_t_);             \
-      check_failures++;                                                                    \
-    }                                                                                      \
+#define CHECK_NEAR(a, b, tol)                                                                      \
+  do {                                                                                             \
+    double check_a_ = (double)(a), check_b_ = (double)(b), check_t_ = (double)(tol);               \
+    check_count++;                                                                                 \
+    if (!(fabs(check_a_ - check_b_) <= check_t_)) {                                                \
+      fprintf(stderr, "%s:%d: CHECK_NEAR(%s, %s, %s) failed: %.9g vs %.9g (tol %.3g)\n", __FILE__, \
+              __LINE__, #a, #b, #tol, check_a_, check_b_, check_t_);                               \
+      check_failures++;                                                                            \
+    }                                                                                              \
   } while (0)
 
 /* Prints the summary line and returns the process exit status. */

@@ -108,8 +108,9 @@ int cmd_bench(int argc, char **argv) {
   if (!json) {
     printf("| %-28s | %9s | %8s | %7s | %7s | %6s | %10s | %9s |\n", "model", "size", "params",
            "type", "backend", "thr", "test", "t/s");
-    printf("|%.*s|\n", 110, "----------------------------------------------------------------------"
-                              "----------------------------------------------------------");
+    printf("|%.*s|\n", 110,
+           "----------------------------------------------------------------------"
+           "----------------------------------------------------------");
   }
   for (int test = 0; test < 2; test++) {
     bool is_prompt = test == 0;
@@ -125,17 +126,19 @@ int cmd_bench(int argc, char **argv) {
     char name[32];
     snprintf(name, sizeof name, "%s%d", is_prompt ? "pp" : "tg", n);
     if (json)
-      printf("{\"model\": \"%s\", \"type\": \"%s\", \"backend\": \"cpu\", \"threads\": %d, "
-             "\"test\": \"%s\", \"tok_s\": %.2f, \"peak_rss_mib\": %.1f}\n",
-             base, info.file_type, n_threads, name, median, peak_rss_mib());
+      printf(
+          "{\"model\": \"%s\", \"type\": \"%s\", \"backend\": \"cpu\", \"threads\": %d, "
+          "\"test\": \"%s\", \"tok_s\": %.2f, \"peak_rss_mib\": %.1f}\n",
+          base, info.file_type, n_threads, name, median, peak_rss_mib());
     else
       printf("| %-28.28s | %5.0f MiB | %6.0f M | %7s | %7s | %6d | %10s | %9.2f |\n", base,
              (double)info.file_bytes / 1048576.0, (double)info.n_params / 1e6, info.file_type,
              "cpu", n_threads, name, median);
     fflush(stdout);
   }
-  if (!json) printf("\npeak memory: %.1f MiB (file %.1f MiB)\n", peak_rss_mib(),
-                    (double)info.file_bytes / 1048576.0);
+  if (!json)
+    printf("\npeak memory: %.1f MiB (file %.1f MiB)\n", peak_rss_mib(),
+           (double)info.file_bytes / 1048576.0);
   rc = 0;
 done:
   anyinfer_session_free(s);

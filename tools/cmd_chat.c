@@ -141,8 +141,8 @@ int cmd_chat(int argc, char **argv) {
     anyinfer_session_truncate(s, (int32_t)common);
     struct reply reply = {0};
     anyinfer_generate_result res;
-    anyinfer_status st = anyinfer_session_generate(s, toks + common, n_toks - common, &o.gen,
-                                                   collect, &reply, &res);
+    anyinfer_status st =
+        anyinfer_session_generate(s, toks + common, n_toks - common, &o.gen, collect, &reply, &res);
     printf("\n");
     free(cached);
     cached = toks;

@@ -99,8 +99,9 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "anyinfer run: %s\n", anyinfer_session_last_error(s));
     goto done;
   }
-  fprintf(stderr, "anyinfer run: prompt %d tokens in %.2f s (%.1f tok/s), generated %d tokens in "
-                  "%.2f s (%.1f tok/s)\n",
+  fprintf(stderr,
+          "anyinfer run: prompt %d tokens in %.2f s (%.1f tok/s), generated %d tokens in "
+          "%.2f s (%.1f tok/s)\n",
           res.n_prompt_tokens, res.prompt_seconds,
           res.prompt_seconds > 0 ? res.n_prompt_tokens / res.prompt_seconds : 0.0,
           res.n_generated_tokens, res.generate_seconds,

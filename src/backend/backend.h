@@ -47,18 +47,18 @@ enum ai_op {
 };
 
 struct ai_rope_params {
-  int32_t n_dims;          /* rotated dimensions per head (<= head size) */
-  bool is_neox;            /* pairs (i, i + n_dims/2) instead of (2i, 2i+1) */
-  float freq_base;         /* theta base, e.g. 10000 */
-  float freq_scale;        /* linear position scaling (1 = none) */
+  int32_t n_dims;            /* rotated dimensions per head (<= head size) */
+  bool is_neox;              /* pairs (i, i + n_dims/2) instead of (2i, 2i+1) */
+  float freq_base;           /* theta base, e.g. 10000 */
+  float freq_scale;          /* linear position scaling (1 = none) */
   const float *freq_factors; /* n_dims/2 divisors of the frequencies (llama3 rope_freqs), or NULL */
-  int32_t pos0;            /* position of the first token */
+  int32_t pos0;              /* position of the first token */
 };
 
 struct ai_attention_params {
-  int32_t n_past;   /* tokens already in the cache before this batch */
-  float scale;      /* applied to q·k, usually 1/sqrt(head_dim) */
-  bool is_causal;   /* token t sees cache positions < n_past + t + 1 */
+  int32_t n_past; /* tokens already in the cache before this batch */
+  float scale;    /* applied to q·k, usually 1/sqrt(head_dim) */
+  bool is_causal; /* token t sees cache positions < n_past + t + 1 */
 };
 
 /* One backend: an ops table plus its context. `(optional)` entries may be NULL; callers use the
@@ -86,8 +86,8 @@ struct ai_backend_ops {
   void (*get_rows)(void *ctx, const struct ai_tensor *table, const int32_t *tokens, int64_t n_tok,
                    const struct ai_tensor *dst);
   /* dst = x / rms(x) * weight, per column; eps inside the square root. */
-  void (*rms_norm)(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight,
-                   float eps, const struct ai_tensor *dst);
+  void (*rms_norm)(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight, float eps,
+                   const struct ai_tensor *dst);
   /* dst[r, t] = sum_k w[k, r] * x[k, t] (+ bias[r]); w any type [k, rows]; x, dst F32. */
   void (*matmul)(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
                  const struct ai_tensor *bias, const struct ai_tensor *dst);

@@ -43,9 +43,9 @@ static inline bool ai_add_size(size_t a, size_t b, size_t *out) {
 /* Fault injection for tests: an allocator that fails the fail_at-th call (1-based) that
  * allocates, and counts live blocks so a test can assert nothing leaked. */
 struct ai_alloc_fault {
-  uint64_t n_calls;  /* allocating calls so far */
-  uint64_t fail_at;  /* 0: never fail */
-  int64_t n_live;    /* blocks allocated and not yet freed */
+  uint64_t n_calls; /* allocating calls so far */
+  uint64_t fail_at; /* 0: never fail */
+  int64_t n_live;   /* blocks allocated and not yet freed */
 };
 void *ai_alloc_fault_fn(void *ptr, size_t size, void *user_data);
 

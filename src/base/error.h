@@ -27,11 +27,11 @@ void ai_error_copy_out(const struct ai_error *err, char *buf, size_t cap);
  * (SQLite sqliteInt.h, the ALWAYS/NEVER block.) */
 #ifdef NDEBUG
 #define ALWAYS(x) (x)
-#define NEVER(x) (x)
+#define NEVER(x)  (x)
 #else
 #include <assert.h>
 #define ALWAYS(x) ((x) ? 1 : (assert(0 && #x), 0))
-#define NEVER(x) ((x) ? (assert(0 && "NEVER(" #x ")"), 1) : 0)
+#define NEVER(x)  ((x) ? (assert(0 && "NEVER(" #x ")"), 1) : 0)
 #endif
 
 #endif

@@ -53,8 +53,8 @@ anyinfer_status ai_file_read_at(const struct ai_file *f, uint64_t offset, void *
     ssize_t got = pread(f->fd, out, n, (off_t)offset);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0)
-      return ai_error_set(err, ANYINFER_E_IO, "read at offset %llu: %s",
-                          (unsigned long long)offset, got < 0 ? strerror(errno) : "end of file");
+      return ai_error_set(err, ANYINFER_E_IO, "read at offset %llu: %s", (unsigned long long)offset,
+                          got < 0 ? strerror(errno) : "end of file");
     out += got;
     offset += (uint64_t)got;
     n -= (size_t)got;
@@ -72,8 +72,8 @@ void ai_file_close(struct ai_file *f) {
   f->size = 0;
 }
 
-static anyinfer_status file_read_at(const struct ai_reader *r, uint64_t offset, void *dst,
-                                    size_t n, struct ai_error *err) {
+static anyinfer_status file_read_at(const struct ai_reader *r, uint64_t offset, void *dst, size_t n,
+                                    struct ai_error *err) {
   return ai_file_read_at(r->ctx, offset, dst, n, err);
 }
 
@@ -81,8 +81,8 @@ struct ai_reader ai_file_reader(struct ai_file *f) {
   return (struct ai_reader){file_read_at, f, f->size, f->map};
 }
 
-static anyinfer_status mem_read_at(const struct ai_reader *r, uint64_t offset, void *dst,
-                                   size_t n, struct ai_error *err) {
+static anyinfer_status mem_read_at(const struct ai_reader *r, uint64_t offset, void *dst, size_t n,
+                                   struct ai_error *err) {
   if (offset > r->size || n > r->size - offset)
     return ai_error_set(err, ANYINFER_E_FORMAT,
                         "read of %zu bytes at offset %llu past end of data (%llu bytes)", n,

@@ -11,9 +11,9 @@
 #include "base/error.h"
 
 struct ai_file {
-  int fd;              /* -1 when closed */
-  uint64_t size;       /* bytes in the file */
-  const uint8_t *map;  /* whole file mapped read-only, or NULL when read with pread */
+  int fd;             /* -1 when closed */
+  uint64_t size;      /* bytes in the file */
+  const uint8_t *map; /* whole file mapped read-only, or NULL when read with pread */
 };
 
 /* Opens path; maps it when want_map and the platform can. ANYINFER_E_IO names the path and the
@@ -30,7 +30,7 @@ void ai_file_close(struct ai_file *f);
 struct ai_reader {
   anyinfer_status (*read_at)(const struct ai_reader *r, uint64_t offset, void *dst, size_t n,
                              struct ai_error *err);
-  void *ctx;           /* the source's own state */
+  void *ctx; /* the source's own state */
   uint64_t size;
   const uint8_t *data; /* all bytes in memory (mapped file or buffer), or NULL */
 };

@@ -8,8 +8,8 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-/* Spins (pauses, then yields) before a worker sleeps: some milliseconds, long enough to span the gap
- * between two tokens' ops, short enough that an idle session costs no CPU. */
+/* Spins (pauses, then yields) before a worker sleeps: some milliseconds, long enough to span the
+ * gap between two tokens' ops, short enough that an idle session costs no CPU. */
 #define SPINS_BEFORE_SLEEP 50000
 
 struct worker {
@@ -21,12 +21,12 @@ struct worker {
 struct ai_threadpool {
   struct ai_alloc alloc;
   int n_threads;
-  int n_started;            /* workers actually running (n_threads - 1 unless creation failed) */
-  struct worker *workers;   /* n_threads - 1 */
-  ai_task_fn fn;            /* the current task, published by generation */
+  int n_started;          /* workers actually running (n_threads - 1 unless creation failed) */
+  struct worker *workers; /* n_threads - 1 */
+  ai_task_fn fn;          /* the current task, published by generation */
   void *arg;
-  atomic_uint generation;   /* bumped once per task */
-  atomic_int n_done;        /* workers finished with the current generation */
+  atomic_uint generation; /* bumped once per task */
+  atomic_int n_done;      /* workers finished with the current generation */
   atomic_bool stop;
   atomic_int n_sleeping;
   pthread_mutex_t mutex;
@@ -126,8 +126,8 @@ void ai_threadpool_run(struct ai_threadpool *pool, ai_task_fn fn, void *arg) {
     pthread_mutex_unlock(&pool->mutex);
   }
   fn(0, pool->n_threads, arg);
-  for (int spins = 0;
-       atomic_load_explicit(&pool->n_done, memory_order_acquire) < pool->n_started; spins++) {
+  for (int spins = 0; atomic_load_explicit(&pool->n_done, memory_order_acquire) < pool->n_started;
+       spins++) {
     if (spins < SPINS_BEFORE_YIELD)
       cpu_relax();
     else

@@ -1,6 +1,7 @@
 /* A spinning thread pool: one task at a time runs on every thread (the caller is thread 0), and
  * workers spin between tasks so a decode step's hundreds of ops cost little in wake-ups. After a
- * few milliseconds without work they sleep on a condition variable, so an idle chat costs no CPU. */
+ * few milliseconds without work they sleep on a condition variable, so an idle chat costs no CPU.
+ */
 #ifndef AI_BASE_THREADPOOL_H
 #define AI_BASE_THREADPOOL_H
 

@@ -9,8 +9,12 @@
 #include "text/stop.h"
 
 void anyinfer_sampler_default_params(anyinfer_sampler_params *p) {
-  *p = (anyinfer_sampler_params){.temperature = 0.8f, .top_k = 40, .top_p = 0.95f,
-                                 .min_p = 0.05f, .repeat_penalty = 1.0f, .repeat_last_n = 64,
+  *p = (anyinfer_sampler_params){.temperature = 0.8f,
+                                 .top_k = 40,
+                                 .top_p = 0.95f,
+                                 .min_p = 0.05f,
+                                 .repeat_penalty = 1.0f,
+                                 .repeat_last_n = 64,
                                  .seed = 0x5eed};
 }
 
@@ -54,8 +58,8 @@ static bool emit(struct generation *g, const char *text, size_t len, bool is_fin
   return true;
 }
 
-static anyinfer_stop_reason run_loop(struct generation *g, int32_t max_tokens,
-                                     int32_t *n_generated, anyinfer_status *st) {
+static anyinfer_stop_reason run_loop(struct generation *g, int32_t max_tokens, int32_t *n_generated,
+                                     anyinfer_status *st) {
   anyinfer_session *s = g->s;
   const struct ai_tokenizer *tok = s->model->tokenizer;
   anyinfer_stop_reason reason = ANYINFER_STOP_MAX_TOKENS;

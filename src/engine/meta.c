@@ -25,7 +25,8 @@ struct text_out {
   size_t cap, len;
 };
 
-static void out_printf(struct text_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_printf(struct text_out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void out_printf(struct text_out *o, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -37,34 +38,70 @@ static void out_printf(struct text_out *o, const char *fmt, ...) {
 
 static void render_scalar(struct text_out *o, enum ai_gguf_vtype type, const void *p) {
   switch (type) {
-    case AI_GGUF_UINT8: out_printf(o, "%u", *(const uint8_t *)p); break;
-    case AI_GGUF_INT8: out_printf(o, "%d", *(const int8_t *)p); break;
-    case AI_GGUF_UINT16: out_printf(o, "%u", *(const uint16_t *)p); break;
-    case AI_GGUF_INT16: out_printf(o, "%d", *(const int16_t *)p); break;
-    case AI_GGUF_UINT32: out_printf(o, "%" PRIu32, *(const uint32_t *)p); break;
-    case AI_GGUF_INT32: out_printf(o, "%" PRId32, *(const int32_t *)p); break;
-    case AI_GGUF_UINT64: out_printf(o, "%" PRIu64, *(const uint64_t *)p); break;
-    case AI_GGUF_INT64: out_printf(o, "%" PRId64, *(const int64_t *)p); break;
-    case AI_GGUF_FLOAT32: out_printf(o, "%g", (double)*(const float *)p); break;
-    case AI_GGUF_FLOAT64: out_printf(o, "%g", *(const double *)p); break;
-    case AI_GGUF_BOOL: out_printf(o, "%s", *(const uint8_t *)p ? "true" : "false"); break;
-    case AI_GGUF_STRING: out_printf(o, "\"%s\"", ((const struct ai_gguf_str *)p)->data); break;
-    case AI_GGUF_ARRAY: break;
+    case AI_GGUF_UINT8:
+      out_printf(o, "%u", *(const uint8_t *)p);
+      break;
+    case AI_GGUF_INT8:
+      out_printf(o, "%d", *(const int8_t *)p);
+      break;
+    case AI_GGUF_UINT16:
+      out_printf(o, "%u", *(const uint16_t *)p);
+      break;
+    case AI_GGUF_INT16:
+      out_printf(o, "%d", *(const int16_t *)p);
+      break;
+    case AI_GGUF_UINT32:
+      out_printf(o, "%" PRIu32, *(const uint32_t *)p);
+      break;
+    case AI_GGUF_INT32:
+      out_printf(o, "%" PRId32, *(const int32_t *)p);
+      break;
+    case AI_GGUF_UINT64:
+      out_printf(o, "%" PRIu64, *(const uint64_t *)p);
+      break;
+    case AI_GGUF_INT64:
+      out_printf(o, "%" PRId64, *(const int64_t *)p);
+      break;
+    case AI_GGUF_FLOAT32:
+      out_printf(o, "%g", (double)*(const float *)p);
+      break;
+    case AI_GGUF_FLOAT64:
+      out_printf(o, "%g", *(const double *)p);
+      break;
+    case AI_GGUF_BOOL:
+      out_printf(o, "%s", *(const uint8_t *)p ? "true" : "false");
+      break;
+    case AI_GGUF_STRING:
+      out_printf(o, "\"%s\"", ((const struct ai_gguf_str *)p)->data);
+      break;
+    case AI_GGUF_ARRAY:
+      break;
   }
 }
 
 static void render_value(struct text_out *o, const struct ai_gguf_value *v, size_t max_items) {
   switch (v->type) {
-    case AI_GGUF_STRING: out_printf(o, "%s", v->v.str.data); return;
-    case AI_GGUF_BOOL: out_printf(o, "%s", v->v.b ? "true" : "false"); return;
+    case AI_GGUF_STRING:
+      out_printf(o, "%s", v->v.str.data);
+      return;
+    case AI_GGUF_BOOL:
+      out_printf(o, "%s", v->v.b ? "true" : "false");
+      return;
     case AI_GGUF_FLOAT32:
-    case AI_GGUF_FLOAT64: out_printf(o, "%g", v->v.f64); return;
+    case AI_GGUF_FLOAT64:
+      out_printf(o, "%g", v->v.f64);
+      return;
     case AI_GGUF_INT8:
     case AI_GGUF_INT16:
     case AI_GGUF_INT32:
-    case AI_GGUF_INT64: out_printf(o, "%" PRId64, v->v.i64); return;
-    case AI_GGUF_ARRAY: break;
-    default: out_printf(o, "%" PRIu64, v->v.u64); return;
+    case AI_GGUF_INT64:
+      out_printf(o, "%" PRId64, v->v.i64);
+      return;
+    case AI_GGUF_ARRAY:
+      break;
+    default:
+      out_printf(o, "%" PRIu64, v->v.u64);
+      return;
   }
   uint64_t n = v->v.arr.count, shown = max_items && n > max_items ? max_items : n;
   size_t elem = v->v.arr.elem_type == AI_GGUF_STRING  ? sizeof(struct ai_gguf_str)

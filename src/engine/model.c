@@ -13,24 +13,42 @@ void anyinfer_model_default_params(anyinfer_model_params *p) {
 /* llama.cpp's LLAMA_FTYPE values (llama.h enum llama_ftype), as general.file_type stores them. */
 static const char *file_type_name(uint32_t ftype) {
   switch (ftype) {
-    case 0: return "F32";
-    case 1: return "F16";
-    case 2: return "Q4_0";
-    case 3: return "Q4_1";
-    case 7: return "Q8_0";
-    case 8: return "Q5_0";
-    case 9: return "Q5_1";
-    case 10: return "Q2_K";
-    case 11: return "Q3_K_S";
-    case 12: return "Q3_K_M";
-    case 13: return "Q3_K_L";
-    case 14: return "Q4_K_S";
-    case 15: return "Q4_K_M";
-    case 16: return "Q5_K_S";
-    case 17: return "Q5_K_M";
-    case 18: return "Q6_K";
-    case 32: return "BF16";
-    default: return NULL;
+    case 0:
+      return "F32";
+    case 1:
+      return "F16";
+    case 2:
+      return "Q4_0";
+    case 3:
+      return "Q4_1";
+    case 7:
+      return "Q8_0";
+    case 8:
+      return "Q5_0";
+    case 9:
+      return "Q5_1";
+    case 10:
+      return "Q2_K";
+    case 11:
+      return "Q3_K_S";
+    case 12:
+      return "Q3_K_M";
+    case 13:
+      return "Q3_K_L";
+    case 14:
+      return "Q4_K_S";
+    case 15:
+      return "Q4_K_M";
+    case 16:
+      return "Q5_K_S";
+    case 17:
+      return "Q5_K_M";
+    case 18:
+      return "Q6_K";
+    case 32:
+      return "BF16";
+    default:
+      return NULL;
   }
 }
 
@@ -53,8 +71,9 @@ static void fill_info(anyinfer_model *m) {
                          ? file_type_name(ftype)
                          : NULL;
   for (int t = 0; !name && t < AI_TYPE_COUNT; t++)
-    if (by_type[t] > most) most = by_type[t], snprintf(m->file_type, sizeof m->file_type, "%s",
-                                                       ai_type_traits_get(t)->name);
+    if (by_type[t] > most)
+      most = by_type[t],
+      snprintf(m->file_type, sizeof m->file_type, "%s", ai_type_traits_get(t)->name);
   if (name) snprintf(m->file_type, sizeof m->file_type, "%s", name);
   info->file_type = m->file_type;
   info->n_vocab = (int32_t)ai_tokenizer_n_vocab(m->tokenizer);
@@ -101,8 +120,8 @@ static anyinfer_status load_weights(anyinfer_model *m, const anyinfer_model_para
     if (!m->weights_owned)
       return ai_error_set(err, ANYINFER_E_NOMEM, "model: cannot allocate %zu bytes of weights",
                           m->weights_bytes);
-    anyinfer_status st = ai_file_read_at(&m->file, m->gguf->data_offset, m->weights_owned,
-                                         m->weights_bytes, err);
+    anyinfer_status st =
+        ai_file_read_at(&m->file, m->gguf->data_offset, m->weights_owned, m->weights_bytes, err);
     if (st) return st;
     m->weights = m->weights_owned;
   }

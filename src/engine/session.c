@@ -13,8 +13,8 @@
 #define DEFAULT_MAX_CTX 4096
 
 void anyinfer_session_default_params(anyinfer_session_params *p) {
-  *p = (anyinfer_session_params){.n_ctx = 0, .n_batch = DEFAULT_N_BATCH, .n_threads = 0,
-                                 .backend = "cpu"};
+  *p = (anyinfer_session_params){
+      .n_ctx = 0, .n_batch = DEFAULT_N_BATCH, .n_threads = 0, .backend = "cpu"};
 }
 
 anyinfer_status anyinfer_session_create(const anyinfer_model *model,
@@ -32,7 +32,7 @@ anyinfer_status anyinfer_session_create(const anyinfer_model *model,
     goto fail_early;
   }
   const struct ai_llama_hparams *hp = &model->llama.hp;
-  int32_t n_ctx = p->n_ctx > 0 ? p->n_ctx
+  int32_t n_ctx = p->n_ctx > 0                        ? p->n_ctx
                   : hp->n_ctx_train < DEFAULT_MAX_CTX ? hp->n_ctx_train
                                                       : DEFAULT_MAX_CTX;
   int32_t n_batch = p->n_batch > 0 ? p->n_batch : DEFAULT_N_BATCH;
@@ -72,8 +72,8 @@ anyinfer_status anyinfer_session_create(const anyinfer_model *model,
     goto fail;
   }
   if ((st = ai_cpu_backend_create(&s->alloc, &bp, &s->backend, &err)) ||
-      (st = ai_llama_state_create(&model->llama, &s->backend, model->weights,
-                                  model->weights_bytes, n_ctx, n_batch, &s->state, &err)))
+      (st = ai_llama_state_create(&model->llama, &s->backend, model->weights, model->weights_bytes,
+                                  n_ctx, n_batch, &s->state, &err)))
     goto fail;
   ai_log(&model->log, ANYINFER_LOG_DEBUG, "session: cpu backend (%s), %d threads, n_ctx %d",
          ai_isa_name(bp.isa), n_threads, n_ctx);
@@ -119,16 +119,17 @@ anyinfer_status anyinfer_session_truncate(anyinfer_session *s, int32_t n_past) {
 
 struct logits_sink {
   anyinfer_session *s;
-  float *all_out;   /* every token's logits, or NULL */
-  int64_t base;     /* batch offset within the call */
-  int64_t last;     /* index of the call's last token */
+  float *all_out; /* every token's logits, or NULL */
+  int64_t base;   /* batch offset within the call */
+  int64_t last;   /* index of the call's last token */
 };
 
 static void take_logits(const float *logits, int64_t t0, int64_t n, void *user_data) {
   struct logits_sink *k = user_data;
   size_t n_vocab = (size_t)k->s->model->llama.hp.n_vocab;
   if (k->all_out)
-    memcpy(k->all_out + (size_t)(k->base + t0) * n_vocab, logits, (size_t)n * n_vocab * sizeof(float));
+    memcpy(k->all_out + (size_t)(k->base + t0) * n_vocab, logits,
+           (size_t)n * n_vocab * sizeof(float));
   if (k->base + t0 + n - 1 == k->last)
     memcpy(k->s->logits, logits + (size_t)(n - 1) * n_vocab, n_vocab * sizeof(float));
 }
@@ -155,8 +156,8 @@ anyinfer_status ai_session_eval(anyinfer_session *s, const int32_t *tokens, size
       ai_llama_forward(&s->model->llama, &s->state, tokens + done, chunk, s->n_past,
                        all_out != NULL, take_logits, &sink);
     else
-      ai_llama_forward(&s->model->llama, &s->state, tokens + done, chunk, s->n_past, false,
-                       NULL, NULL);
+      ai_llama_forward(&s->model->llama, &s->state, tokens + done, chunk, s->n_past, false, NULL,
+                       NULL);
     memcpy(s->tokens + s->n_past, tokens + done, (size_t)chunk * sizeof *tokens);
     s->n_past += chunk;
     done += (size_t)chunk;
@@ -165,8 +166,8 @@ anyinfer_status ai_session_eval(anyinfer_session *s, const int32_t *tokens, size
   return ANYINFER_OK;
 }
 
-anyinfer_status anyinfer_session_decode(anyinfer_session *s, const int32_t *tokens,
-                                        size_t n_tokens, const float **logits) {
+anyinfer_status anyinfer_session_decode(anyinfer_session *s, const int32_t *tokens, size_t n_tokens,
+                                        const float **logits) {
   anyinfer_status st = ai_session_eval(s, tokens, n_tokens, NULL);
   if (logits) *logits = st == ANYINFER_OK ? s->logits : NULL;
   return st;

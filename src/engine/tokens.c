@@ -5,8 +5,8 @@
 #include "text/chat.h"
 
 anyinfer_status anyinfer_tokenize(const anyinfer_model *m, const char *text, size_t len,
-                                  bool add_special, bool parse_special, int32_t *tokens,
-                                  size_t cap, size_t *n_tokens) {
+                                  bool add_special, bool parse_special, int32_t *tokens, size_t cap,
+                                  size_t *n_tokens) {
   return ai_tokenizer_encode(m->tokenizer, text, len, add_special, parse_special, tokens, cap,
                              n_tokens, NULL);
 }
@@ -16,8 +16,8 @@ anyinfer_status anyinfer_token_to_piece(const anyinfer_model *m, int32_t token, 
   return ai_tokenizer_piece(m->tokenizer, token, buf, cap, len);
 }
 
-anyinfer_status anyinfer_detokenize(const anyinfer_model *m, const int32_t *tokens,
-                                    size_t n_tokens, char *buf, size_t cap, size_t *len) {
+anyinfer_status anyinfer_detokenize(const anyinfer_model *m, const int32_t *tokens, size_t n_tokens,
+                                    char *buf, size_t cap, size_t *len) {
   return ai_tokenizer_decode(m->tokenizer, tokens, n_tokens, buf, cap, len);
 }
 

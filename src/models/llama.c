@@ -11,9 +11,9 @@
 /* ---- names (llama.cpp LLM_TENSOR_* / LLM_KV_*) ------------------------------------------- */
 
 static const char *const layer_names[] = {
-    "attn_norm.weight", "attn_q.weight", "attn_k.weight",   "attn_v.weight",
-    "attn_output.weight", "attn_q.bias", "attn_k.bias",     "attn_v.bias",
-    "ffn_norm.weight",  "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight",
+    "attn_norm.weight",   "attn_q.weight",   "attn_k.weight", "attn_v.weight",
+    "attn_output.weight", "attn_q.bias",     "attn_k.bias",   "attn_v.bias",
+    "ffn_norm.weight",    "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight",
 };
 enum { L_ATTN_NORM, L_WQ, L_WK, L_WV, L_WO, L_BQ, L_BK, L_BV, L_FFN_NORM, L_GATE, L_UP, L_DOWN };
 
@@ -24,15 +24,17 @@ static anyinfer_status find_tensor(const struct ai_gguf *g, const char *name, in
                                    const struct ai_gguf_tensor **out, struct ai_error *err) {
   *out = ai_gguf_find_tensor(g, name);
   if (!*out)
-    return is_optional ? ANYINFER_OK
-                       : ai_error_set(err, ANYINFER_E_FORMAT, "llama: tensor '%s' is missing", name);
+    return is_optional
+               ? ANYINFER_OK
+               : ai_error_set(err, ANYINFER_E_FORMAT, "llama: tensor '%s' is missing", name);
   const struct ai_gguf_tensor *t = *out;
   int64_t want[4] = {ne0, n_dims > 1 ? ne1 : 1, 1, 1};
   if ((int)t->n_dims != n_dims || t->ne[0] != want[0] || t->ne[1] != want[1])
-    return ai_error_set(err, ANYINFER_E_FORMAT,
-                        "llama: tensor '%s' has shape [%lld, %lld] (%u dims), expected [%lld, %lld]",
-                        name, (long long)t->ne[0], (long long)t->ne[1], t->n_dims,
-                        (long long)want[0], (long long)want[1]);
+    return ai_error_set(
+        err, ANYINFER_E_FORMAT,
+        "llama: tensor '%s' has shape [%lld, %lld] (%u dims), expected [%lld, %lld]", name,
+        (long long)t->ne[0], (long long)t->ne[1], t->n_dims, (long long)want[0],
+        (long long)want[1]);
   return ANYINFER_OK;
 }
 
@@ -48,8 +50,7 @@ static anyinfer_status get_hparam(const struct ai_gguf *g, const char *arch, con
     return ai_error_set(err, ANYINFER_E_FORMAT, "llama: metadata key '%s' is missing", key);
   if (st != ANYINFER_OK) return st;
   if (v == 0 || v > (1u << 24))
-    return ai_error_set(err, ANYINFER_E_FORMAT, "llama: '%s' is %u, must be in [1, 2^24]", key,
-                        v);
+    return ai_error_set(err, ANYINFER_E_FORMAT, "llama: '%s' is %u, must be in [1, 2^24]", key, v);
   *out = (int32_t)v;
   return ANYINFER_OK;
 }
@@ -65,8 +66,8 @@ static anyinfer_status get_float(const struct ai_gguf *g, const char *arch, cons
 static anyinfer_status load_hparams(const struct ai_gguf *g, const char *arch,
                                     struct ai_llama_hparams *hp, struct ai_error *err) {
   anyinfer_status st;
-  *hp = (struct ai_llama_hparams){.rms_eps = 1e-5f, .rope_freq_base = 10000.0f,
-                                  .rope_freq_scale = 1.0f, .n_ctx_train = 2048};
+  *hp = (struct ai_llama_hparams){
+      .rms_eps = 1e-5f, .rope_freq_base = 10000.0f, .rope_freq_scale = 1.0f, .n_ctx_train = 2048};
   if ((st = get_hparam(g, arch, "context_length", true, &hp->n_ctx_train, err)) ||
       (st = get_hparam(g, arch, "embedding_length", false, &hp->n_embd, err)) ||
       (st = get_hparam(g, arch, "block_count", false, &hp->n_layer, err)) ||
@@ -74,8 +75,7 @@ static anyinfer_status load_hparams(const struct ai_gguf *g, const char *arch,
       (st = get_hparam(g, arch, "attention.head_count", false, &hp->n_head, err)))
     return st;
   hp->n_head_kv = hp->n_head;
-  if ((st = get_hparam(g, arch, "attention.head_count_kv", true, &hp->n_head_kv, err)))
-    return st;
+  if ((st = get_hparam(g, arch, "attention.head_count_kv", true, &hp->n_head_kv, err))) return st;
   if (hp->n_embd % hp->n_head != 0 || hp->n_head % hp->n_head_kv != 0)
     return ai_error_set(err, ANYINFER_E_FORMAT,
                         "llama: n_embd %d, n_head %d, n_head_kv %d: heads must divide evenly",
@@ -104,8 +104,9 @@ static anyinfer_status load_hparams(const struct ai_gguf *g, const char *arch,
     hp->rope_freq_scale = 1.0f / factor;
   }
   if (!(hp->rms_eps > 0.0f) || !(hp->rope_freq_base > 0.0f))
-    return ai_error_set(err, ANYINFER_E_FORMAT, "llama: rms epsilon %g and rope base %g must be > 0",
-                        hp->rms_eps, hp->rope_freq_base);
+    return ai_error_set(err, ANYINFER_E_FORMAT,
+                        "llama: rms epsilon %g and rope base %g must be > 0", hp->rms_eps,
+                        hp->rope_freq_base);
   hp->rope_is_neox = strcmp(arch, "qwen2") == 0;
   hp->has_qkv_bias = strcmp(arch, "qwen2") == 0;
   return ANYINFER_OK;
@@ -143,20 +144,28 @@ anyinfer_status ai_llama_load(const struct ai_gguf *g, const struct ai_alloc *al
 
   m->layers = ai_calloc(alloc, (size_t)hp->n_layer, sizeof *m->layers);
   if (!m->layers) return ai_error_set(err, ANYINFER_E_NOMEM, "llama: out of memory");
-  int64_t q_dim = (int64_t)hp->head_dim * hp->n_head, kv_dim = (int64_t)hp->head_dim * hp->n_head_kv;
+  int64_t q_dim = (int64_t)hp->head_dim * hp->n_head,
+          kv_dim = (int64_t)hp->head_dim * hp->n_head_kv;
   /* Expected [ne0, ne1] of each layer tensor, in layer_names order. */
   const int64_t shape[][3] = {
-      {1, hp->n_embd, 1},      {2, hp->n_embd, q_dim}, {2, hp->n_embd, kv_dim},
-      {2, hp->n_embd, kv_dim}, {2, q_dim, hp->n_embd}, {1, q_dim, 1},
-      {1, kv_dim, 1},          {1, kv_dim, 1},         {1, hp->n_embd, 1},
-      {2, hp->n_embd, hp->n_ff}, {2, hp->n_embd, hp->n_ff}, {2, hp->n_ff, hp->n_embd},
+      {1, hp->n_embd, 1},
+      {2, hp->n_embd, q_dim},
+      {2, hp->n_embd, kv_dim},
+      {2, hp->n_embd, kv_dim},
+      {2, q_dim, hp->n_embd},
+      {1, q_dim, 1},
+      {1, kv_dim, 1},
+      {1, kv_dim, 1},
+      {1, hp->n_embd, 1},
+      {2, hp->n_embd, hp->n_ff},
+      {2, hp->n_embd, hp->n_ff},
+      {2, hp->n_ff, hp->n_embd},
   };
   for (int32_t il = 0; il < hp->n_layer; il++) {
     const struct ai_gguf_tensor **slots[] = {
-        &m->layers[il].attn_norm, &m->layers[il].wq,       &m->layers[il].wk,
-        &m->layers[il].wv,        &m->layers[il].wo,       &m->layers[il].bq,
-        &m->layers[il].bk,        &m->layers[il].bv,       &m->layers[il].ffn_norm,
-        &m->layers[il].w_gate,    &m->layers[il].w_up,     &m->layers[il].w_down,
+        &m->layers[il].attn_norm, &m->layers[il].wq,     &m->layers[il].wk,   &m->layers[il].wv,
+        &m->layers[il].wo,        &m->layers[il].bq,     &m->layers[il].bk,   &m->layers[il].bv,
+        &m->layers[il].ffn_norm,  &m->layers[il].w_gate, &m->layers[il].w_up, &m->layers[il].w_down,
     };
     for (int i = 0; i < (int)(sizeof layer_names / sizeof *layer_names); i++) {
       bool is_bias = i == L_BQ || i == L_BK || i == L_BV;
@@ -193,19 +202,25 @@ void ai_llama_unload(struct ai_llama *m) {
  * logits are wanted (perplexity) without a full n_batch × n_vocab block. */
 #define LOGIT_ROWS 8
 
-static struct ai_tensor weight_view(const struct ai_llama_state *s, const struct ai_gguf_tensor *t) {
-  return ai_tensor_make((enum ai_type)t->type, s->weights, (size_t)t->offset, (int)t->n_dims, t->ne);
+static struct ai_tensor weight_view(const struct ai_llama_state *s,
+                                    const struct ai_gguf_tensor *t) {
+  return ai_tensor_make((enum ai_type)t->type, s->weights, (size_t)t->offset, (int)t->n_dims,
+                        t->ne);
 }
 
 anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backend *backend,
-                                      const void *weights_host, size_t weights_bytes,
-                                      int32_t n_ctx, int32_t n_batch, struct ai_llama_state *s,
+                                      const void *weights_host, size_t weights_bytes, int32_t n_ctx,
+                                      int32_t n_batch, struct ai_llama_state *s,
                                       struct ai_error *err) {
   const struct ai_llama_hparams *hp = &m->hp;
-  *s = (struct ai_llama_state){.backend = backend, .n_ctx = n_ctx, .n_batch = n_batch,
-                               .n_logits = LOGIT_ROWS, .alloc = m->alloc};
+  *s = (struct ai_llama_state){.backend = backend,
+                               .n_ctx = n_ctx,
+                               .n_batch = n_batch,
+                               .n_logits = LOGIT_ROWS,
+                               .alloc = m->alloc};
   const struct ai_backend_ops *ops = backend->ops;
-  int64_t q_dim = (int64_t)hp->head_dim * hp->n_head, kv_dim = (int64_t)hp->head_dim * hp->n_head_kv;
+  int64_t q_dim = (int64_t)hp->head_dim * hp->n_head,
+          kv_dim = (int64_t)hp->head_dim * hp->n_head_kv;
   int64_t nb = n_batch;
   /* Activation layout: one buffer, views back to back (all F32). */
   const int64_t rows[] = {hp->n_embd, hp->n_embd, q_dim, kv_dim, kv_dim, q_dim, hp->n_ff, hp->n_ff};
@@ -223,12 +238,13 @@ anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backen
   const struct ai_gguf_tensor *matrices[] = {m->tok_embd, m->output};
   for (int i = 0; i < 2; i++)
     if (!ops->supports(backend->ctx, AI_OP_MATMUL, (enum ai_type)matrices[i]->type))
-      return ai_error_set(err, ANYINFER_E_UNSUPPORTED, "llama: backend %s has no %s matmul for '%s'",
-                          ops->name, ai_type_traits_get(matrices[i]->type)->name,
-                          matrices[i]->name.data);
+      return ai_error_set(err, ANYINFER_E_UNSUPPORTED,
+                          "llama: backend %s has no %s matmul for '%s'", ops->name,
+                          ai_type_traits_get(matrices[i]->type)->name, matrices[i]->name.data);
   for (int32_t il = 0; il < hp->n_layer; il++) {
     const struct ai_llama_layer_info *L = &m->layers[il];
-    const struct ai_gguf_tensor *mats[] = {L->wq, L->wk, L->wv, L->wo, L->w_gate, L->w_up, L->w_down};
+    const struct ai_gguf_tensor *mats[] = {L->wq,     L->wk,   L->wv,    L->wo,
+                                           L->w_gate, L->w_up, L->w_down};
     for (int i = 0; i < 7; i++)
       if (!ops->supports(backend->ctx, AI_OP_MATMUL, (enum ai_type)mats[i]->type))
         return ai_error_set(err, ANYINFER_E_UNSUPPORTED,
@@ -244,8 +260,8 @@ anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backen
     goto fail;
   for (int i = 0; i < 8; i++)
     *views[i] = ai_tensor_make(AI_TYPE_F32, s->acts, offsets[i], 2, (int64_t[]){rows[i], nb});
-  s->logits = ai_tensor_make(AI_TYPE_F32, s->acts, offsets[8], 2,
-                             (int64_t[]){hp->n_vocab, LOGIT_ROWS});
+  s->logits =
+      ai_tensor_make(AI_TYPE_F32, s->acts, offsets[8], 2, (int64_t[]){hp->n_vocab, LOGIT_ROWS});
   for (int32_t il = 0; il < hp->n_layer; il++) {
     int64_t ne[3] = {hp->head_dim, n_ctx, hp->n_head_kv};
     s->k_cache[il] = ai_tensor_make(AI_TYPE_F32, s->kv, kv_layer * 2 * (size_t)il, 3, ne);
@@ -309,18 +325,21 @@ void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const 
                    up = cols(&s->up, n_tok);
   struct ai_tensor qh = heads(&q, hp->head_dim, n_tok), kh = heads(&k, hp->head_dim, n_tok),
                    vh = heads(&v, hp->head_dim, n_tok), ah = heads(&attn, hp->head_dim, n_tok);
-  struct ai_rope_params rope = {.n_dims = hp->n_rot, .is_neox = hp->rope_is_neox,
+  struct ai_rope_params rope = {.n_dims = hp->n_rot,
+                                .is_neox = hp->rope_is_neox,
                                 .freq_base = hp->rope_freq_base,
                                 .freq_scale = hp->rope_freq_scale,
-                                .freq_factors = s->rope_freqs, .pos0 = pos0};
-  struct ai_attention_params ap = {.n_past = pos0, .scale = 1.0f / sqrtf((float)hp->head_dim),
-                                   .is_causal = true};
+                                .freq_factors = s->rope_freqs,
+                                .pos0 = pos0};
+  struct ai_attention_params ap = {
+      .n_past = pos0, .scale = 1.0f / sqrtf((float)hp->head_dim), .is_causal = true};
 
   struct ai_tensor tok_embd = weight_view(s, m->tok_embd);
   ops->get_rows(b, &tok_embd, tokens, n_tok, &x);
   for (int32_t il = 0; il < hp->n_layer; il++) {
     const struct ai_llama_layer_info *L = &m->layers[il];
-    struct ai_tensor attn_norm = weight_view(s, L->attn_norm), ffn_norm = weight_view(s, L->ffn_norm);
+    struct ai_tensor attn_norm = weight_view(s, L->attn_norm),
+                     ffn_norm = weight_view(s, L->ffn_norm);
     struct ai_tensor wq = weight_view(s, L->wq), wk = weight_view(s, L->wk),
                      wv = weight_view(s, L->wv), wo = weight_view(s, L->wo);
     struct ai_tensor w_gate = weight_view(s, L->w_gate), w_up = weight_view(s, L->w_up),

@@ -7,21 +7,21 @@
 #include "format/gguf.h"
 
 struct ai_llama_hparams {
-  int32_t n_vocab;      /* rows of token_embd */
-  int32_t n_ctx_train;  /* {arch}.context_length */
-  int32_t n_embd;       /* {arch}.embedding_length */
-  int32_t n_layer;      /* {arch}.block_count */
-  int32_t n_head;       /* {arch}.attention.head_count */
-  int32_t n_head_kv;    /* {arch}.attention.head_count_kv (GQA); = n_head when absent */
-  int32_t head_dim;     /* {arch}.attention.key_length, or n_embd / n_head */
-  int32_t n_ff;         /* {arch}.feed_forward_length */
-  int32_t n_rot;        /* {arch}.rope.dimension_count, or head_dim */
-  float rms_eps;        /* {arch}.attention.layer_norm_rms_epsilon */
-  float rope_freq_base; /* {arch}.rope.freq_base, default 10000 */
-  float rope_freq_scale;/* 1 / {arch}.rope.scaling.factor for linear scaling, else 1 */
-  bool rope_is_neox;    /* qwen2: rotate halves; llama: rotate pairs (convert permutes Q/K) */
-  bool has_qkv_bias;    /* qwen2 */
-  bool has_rope_freqs;  /* llama3 rope scaling as a rope_freqs.weight tensor [n_rot/2] */
+  int32_t n_vocab;       /* rows of token_embd */
+  int32_t n_ctx_train;   /* {arch}.context_length */
+  int32_t n_embd;        /* {arch}.embedding_length */
+  int32_t n_layer;       /* {arch}.block_count */
+  int32_t n_head;        /* {arch}.attention.head_count */
+  int32_t n_head_kv;     /* {arch}.attention.head_count_kv (GQA); = n_head when absent */
+  int32_t head_dim;      /* {arch}.attention.key_length, or n_embd / n_head */
+  int32_t n_ff;          /* {arch}.feed_forward_length */
+  int32_t n_rot;         /* {arch}.rope.dimension_count, or head_dim */
+  float rms_eps;         /* {arch}.attention.layer_norm_rms_epsilon */
+  float rope_freq_base;  /* {arch}.rope.freq_base, default 10000 */
+  float rope_freq_scale; /* 1 / {arch}.rope.scaling.factor for linear scaling, else 1 */
+  bool rope_is_neox;     /* qwen2: rotate halves; llama: rotate pairs (convert permutes Q/K) */
+  bool has_qkv_bias;     /* qwen2 */
+  bool has_rope_freqs;   /* llama3 rope scaling as a rope_freqs.weight tensor [n_rot/2] */
 };
 
 /* One weight: where it is in the file. Shapes are checked at load. */
@@ -50,9 +50,9 @@ void ai_llama_unload(struct ai_llama *m);
  * buffers made once at creation (no allocation per step). */
 struct ai_llama_state {
   struct ai_backend *backend;
-  struct ai_buffer *weights;  /* the file's data section on the backend */
-  struct ai_buffer *acts;     /* activations */
-  struct ai_buffer *kv;       /* K and V caches of every layer */
+  struct ai_buffer *weights;        /* the file's data section on the backend */
+  struct ai_buffer *acts;           /* activations */
+  struct ai_buffer *kv;             /* K and V caches of every layer */
   int32_t n_ctx, n_batch, n_logits; /* n_logits: token rows of logits computed per matmul */
   struct ai_tensor x, xn, q, k, v, attn, gate, up, logits; /* [.., n_batch] views */
   struct ai_tensor *k_cache, *v_cache; /* n_layer each: [head_dim, n_ctx, n_head_kv] */
@@ -62,8 +62,8 @@ struct ai_llama_state {
 
 /* weights_host: the file's data section in host memory (mapped or read); the backend wraps it. */
 anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backend *backend,
-                                      const void *weights_host, size_t weights_bytes,
-                                      int32_t n_ctx, int32_t n_batch, struct ai_llama_state *s,
+                                      const void *weights_host, size_t weights_bytes, int32_t n_ctx,
+                                      int32_t n_batch, struct ai_llama_state *s,
                                       struct ai_error *err);
 void ai_llama_state_destroy(struct ai_llama_state *s);
 

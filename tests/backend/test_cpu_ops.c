@@ -59,8 +59,8 @@ static void test_rope(struct ai_backend *b) {
   float *v = bx->host;
   for (int neox = 0; neox < 2; neox++) {
     for (int i = 0; i < 4; i++) v[i] = (float)(i + 1);
-    struct ai_rope_params p = {.n_dims = 4, .is_neox = neox, .freq_base = 100.0f,
-                               .freq_scale = 1.0f, .pos0 = 3};
+    struct ai_rope_params p = {
+        .n_dims = 4, .is_neox = neox, .freq_base = 100.0f, .freq_scale = 1.0f, .pos0 = 3};
     b->ops->rope(b->ctx, &x, &p);
     double a0 = 3.0, a1 = 0.3;
     /* GPT-J pairs (0,1),(2,3); NeoX pairs (0,2),(1,3). */
@@ -74,8 +74,8 @@ static void test_rope(struct ai_backend *b) {
   /* freq_factors divide the frequencies: factor 2 on pair 0 halves its angle. */
   for (int i = 0; i < 4; i++) v[i] = (float)(i + 1);
   const float factors[2] = {2.0f, 1.0f};
-  struct ai_rope_params p = {.n_dims = 4, .freq_base = 100.0f, .freq_scale = 1.0f,
-                             .freq_factors = factors, .pos0 = 3};
+  struct ai_rope_params p = {
+      .n_dims = 4, .freq_base = 100.0f, .freq_scale = 1.0f, .freq_factors = factors, .pos0 = 3};
   b->ops->rope(b->ctx, &x, &p);
   CHECK_NEAR(v[0], 1 * cos(1.5) - 2 * sin(1.5), 1e-5);
   b->ops->buffer_free(b->ctx, bx);
@@ -125,9 +125,9 @@ static void test_attention(struct ai_backend *b) {
 /* matmul for every supported weight type against double-precision dot products of the
  * dequantized weights and the unquantized activations; the tolerance covers 8-bit activations. */
 static void test_matmul(struct ai_backend *b, uint64_t seed) {
-  const int types[] = {AI_TYPE_F32, AI_TYPE_F16,  AI_TYPE_BF16, AI_TYPE_Q8_0, AI_TYPE_Q4_0,
-                       AI_TYPE_Q4_1, AI_TYPE_Q5_0, AI_TYPE_Q5_1, AI_TYPE_Q4_K, AI_TYPE_Q5_K,
-                       AI_TYPE_Q6_K};
+  const int types[] = {AI_TYPE_F32,  AI_TYPE_F16,  AI_TYPE_BF16, AI_TYPE_Q8_0,
+                       AI_TYPE_Q4_0, AI_TYPE_Q4_1, AI_TYPE_Q5_0, AI_TYPE_Q5_1,
+                       AI_TYPE_Q4_K, AI_TYPE_Q5_K, AI_TYPE_Q6_K};
   const int64_t k = 512, rows = 37, n_tok = 5;
   uint64_t state = seed;
   float *wf = malloc(sizeof(float) * k * rows), *deq = malloc(sizeof(float) * k);
@@ -163,8 +163,9 @@ static void test_matmul(struct ai_backend *b, uint64_t seed) {
       }
     }
     /* 8-bit activations: |error| <= ~1/127 of the sum of |terms| per block; 1% is generous. */
-    if (max_rel > 0.01) printf("type %s: max relative error %g (seed %llu)\n", tr->name, max_rel,
-                               (unsigned long long)seed);
+    if (max_rel > 0.01)
+      printf("type %s: max relative error %g (seed %llu)\n", tr->name, max_rel,
+             (unsigned long long)seed);
     CHECK(max_rel <= 0.01);
     b->ops->buffer_free(b->ctx, bw);
     b->ops->buffer_free(b->ctx, bx);

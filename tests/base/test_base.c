@@ -48,10 +48,10 @@ static void test_fp16(void) {
   CHECK_EQ(ai_fp32_to_fp16(65504.0f), 0x7bff);
   CHECK_EQ(ai_fp32_to_fp16(65520.0f), 0x7c00);
   CHECK_EQ(ai_fp32_to_fp16(0x1p-24f), 0x0001);
-  CHECK_EQ(ai_fp32_to_fp16(0x1p-25f), 0x0000);            /* tie rounds to even (0) */
-  CHECK_EQ(ai_fp32_to_fp16(0x1.8p-24f), 0x0002);          /* tie rounds to even (2) */
-  CHECK_EQ(ai_fp32_to_fp16(1.0f + 0x1p-11f), 0x3c00);     /* tie at 1 + half ulp: even */
-  CHECK_EQ(ai_fp32_to_fp16(1.0f + 0x1.8p-10f), 0x3c02);   /* tie at 1 + 1.5 ulp: even */
+  CHECK_EQ(ai_fp32_to_fp16(0x1p-25f), 0x0000);          /* tie rounds to even (0) */
+  CHECK_EQ(ai_fp32_to_fp16(0x1.8p-24f), 0x0002);        /* tie rounds to even (2) */
+  CHECK_EQ(ai_fp32_to_fp16(1.0f + 0x1p-11f), 0x3c00);   /* tie at 1 + half ulp: even */
+  CHECK_EQ(ai_fp32_to_fp16(1.0f + 0x1.8p-10f), 0x3c02); /* tie at 1 + 1.5 ulp: even */
   CHECK_NEAR(ai_fp16_to_fp32(0x3555), 0.333251953125, 0);
   CHECK_EQ(ai_fp32_to_bf16(1.0f), 0x3f80);
   CHECK_EQ(ai_fp32_to_bf16(ai_bits_to_f32(0x3f808000u)), 0x3f80); /* tie: even */

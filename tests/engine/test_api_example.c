@@ -45,7 +45,8 @@ int main(void) {
   failed += n_prompt < 2; /* BOS + at least one piece of "Hello" */
   failed += result.n_generated_tokens < 1 || result.n_generated_tokens > 16;
   failed += result.stop_reason == ANYINFER_STOP_MAX_TOKENS && result.n_generated_tokens != 16;
-  failed += n_bytes == 0 && result.n_generated_tokens > 0 && result.stop_reason != ANYINFER_STOP_EOG;
+  failed +=
+      n_bytes == 0 && result.n_generated_tokens > 0 && result.stop_reason != ANYINFER_STOP_EOG;
   printf("\n%d passed, %d failed\n", 5 - failed, failed);
   return failed != 0;
 }

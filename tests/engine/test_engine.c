@@ -171,8 +171,7 @@ static void test_generate(const anyinfer_model *m) {
   int32_t prompt[17] = {0};
   struct collected c = {0};
   anyinfer_generate_result r;
-  CHECK_EQ(anyinfer_session_generate(s, prompt, 17, &gp, collect, &c, &r),
-           ANYINFER_E_CONTEXT_FULL);
+  CHECK_EQ(anyinfer_session_generate(s, prompt, 17, &gp, collect, &c, &r), ANYINFER_E_CONTEXT_FULL);
   CHECK_EQ(c.calls, 0);
   CHECK_EQ(anyinfer_session_n_past(s), 0);
   /* Filling the context while generating is a normal stop. */

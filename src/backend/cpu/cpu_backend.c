@@ -12,8 +12,7 @@ static anyinfer_status cpu_buffer_alloc(void *vctx, size_t bytes, struct ai_buff
   void *host = b ? ai_calloc(&ctx->alloc, 1, bytes ? bytes : 1) : NULL;
   if (!host) {
     ai_free(&ctx->alloc, b);
-    return ai_error_set(err, ANYINFER_E_NOMEM, "cpu: cannot allocate a buffer of %zu bytes",
-                        bytes);
+    return ai_error_set(err, ANYINFER_E_NOMEM, "cpu: cannot allocate a buffer of %zu bytes", bytes);
   }
   *b = (struct ai_buffer){.host = host, .bytes = bytes};
   *out = b;
@@ -43,8 +42,7 @@ static void cpu_write(void *ctx, struct ai_buffer *b, size_t offset, const void 
   memcpy((char *)b->host + offset, src, bytes);
 }
 
-static void cpu_read(void *ctx, const struct ai_buffer *b, size_t offset, void *dst,
-                     size_t bytes) {
+static void cpu_read(void *ctx, const struct ai_buffer *b, size_t offset, void *dst, size_t bytes) {
   (void)ctx;
   memcpy(dst, (const char *)b->host + offset, bytes);
 }
@@ -94,8 +92,8 @@ static const struct ai_backend_ops cpu_ops = {
 };
 
 anyinfer_status ai_cpu_backend_create(const struct ai_alloc *alloc,
-                                      const struct ai_cpu_backend_params *p,
-                                      struct ai_backend *out, struct ai_error *err) {
+                                      const struct ai_cpu_backend_params *p, struct ai_backend *out,
+                                      struct ai_error *err) {
   *out = (struct ai_backend){0};
   if (p->n_threads < 1 || p->max_k < 1 || p->max_tok < 1 || p->max_ctx < 1)
     return ai_error_set(err, ANYINFER_E_INVAL,

@@ -7,11 +7,11 @@
 #include "base/alloc.h"
 
 struct ai_cpu_backend_params {
-  int n_threads;      /* >= 1 */
-  int64_t max_k;      /* largest inner dimension of any matmul (scratch for quantized activations) */
-  int64_t max_tok;    /* most tokens per op */
-  int32_t max_ctx;    /* longest attention span (scratch for scores) */
-  enum ai_isa isa;    /* kernels to use; ai_isa_detect() for the best */
+  int n_threads;   /* >= 1 */
+  int64_t max_k;   /* largest inner dimension of any matmul (scratch for quantized activations) */
+  int64_t max_tok; /* most tokens per op */
+  int32_t max_ctx; /* longest attention span (scratch for scores) */
+  enum ai_isa isa; /* kernels to use; ai_isa_detect() for the best */
 };
 
 /* Creates the backend into *out. ANYINFER_E_NOMEM, ANYINFER_E_INVAL (bad params). */

@@ -11,15 +11,15 @@ struct cpu_ctx {
   enum ai_isa isa;
   struct ai_cpu_kernels kernels[AI_TYPE_COUNT]; /* picked once at creation */
   bool has_kernels[AI_TYPE_COUNT];
-  void *act_scratch;       /* quantized activations: max_tok rows of max_k elements */
+  void *act_scratch; /* quantized activations: max_tok rows of max_k elements */
   size_t act_scratch_bytes;
-  float *score_scratch;    /* attention scores: n_threads × max_ctx */
+  float *score_scratch; /* attention scores: n_threads × max_ctx */
   int32_t max_ctx;
 };
 
 /* Elementwise and data-movement ops (cpu_ops.c). */
-void ai_cpu_get_rows(void *ctx, const struct ai_tensor *table, const int32_t *tokens,
-                     int64_t n_tok, const struct ai_tensor *dst);
+void ai_cpu_get_rows(void *ctx, const struct ai_tensor *table, const int32_t *tokens, int64_t n_tok,
+                     const struct ai_tensor *dst);
 void ai_cpu_rms_norm(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight,
                      float eps, const struct ai_tensor *dst);
 void ai_cpu_rope(void *ctx, const struct ai_tensor *x, const struct ai_rope_params *p);

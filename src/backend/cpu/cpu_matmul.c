@@ -14,7 +14,7 @@ struct matmul_task {
   const struct cpu_ctx *ctx;
   const struct ai_cpu_kernels *kern;
   const struct ai_tensor *w, *x, *bias, *dst;
-  const void *xq;          /* activations in vec_dot_type */
+  const void *xq; /* activations in vec_dot_type */
   size_t xq_row_bytes;
   size_t x_row_bytes_f32;
 };
@@ -57,8 +57,8 @@ void ai_cpu_matmul(void *vctx, const struct ai_tensor *w, const struct ai_tensor
   assert(x->ne[0] == w->ne[0] && dst->ne[0] == w->ne[1] && dst->ne[1] == x->ne[1]);
   assert(ctx->has_kernels[w->type]);
   const struct ai_type_traits *tr = ai_type_traits_get(w->type);
-  struct matmul_task m = {.ctx = ctx, .kern = &ctx->kernels[w->type], .w = w, .x = x,
-                          .bias = bias, .dst = dst};
+  struct matmul_task m = {
+      .ctx = ctx, .kern = &ctx->kernels[w->type], .w = w, .x = x, .bias = bias, .dst = dst};
   int64_t n_tok = x->ne[1];
   if (tr->vec_dot_type == AI_TYPE_F32 && x->nb[1] == (size_t)x->ne[0] * sizeof(float)) {
     m.xq = ai_tensor_row(x, 0, 0, 0);
