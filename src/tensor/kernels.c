@@ -34,6 +34,9 @@ static const struct ai_cpu_kernels kernels_avx512[AI_TYPE_COUNT] = {
   [AI_TYPE_Q4_1] = {NULL, ai_quantize_q8_1_avx512, ai_dot_q4_1_q8_1_avx512, ai_gemm_q4_1_q8_1_avx512},
   [AI_TYPE_Q5_0] = {NULL, ai_quantize_q8_0_avx512, ai_dot_q5_0_q8_0_avx512, ai_gemm_q5_0_q8_0_avx512},
   [AI_TYPE_Q5_1] = {NULL, ai_quantize_q8_1_avx512, ai_dot_q5_1_q8_1_avx512, ai_gemm_q5_1_q8_1_avx512},
+  [AI_TYPE_Q4_K] = {NULL, ai_q8_k_quantize_avx512, ai_q4_k_vec_dot_avx512,  ai_q4_k_gemm_avx512},
+  [AI_TYPE_Q5_K] = {NULL, ai_q8_k_quantize_avx512, ai_q5_k_vec_dot_avx512,  ai_q5_k_gemm_avx512},
+  [AI_TYPE_Q6_K] = {NULL, ai_q8_k_quantize_avx512, ai_q6_k_vec_dot_avx512,  ai_q6_k_gemm_avx512},
 };
 /* clang-format on */
 
@@ -45,6 +48,9 @@ static const struct ai_cpu_kernels kernels_avx2[AI_TYPE_COUNT] = {
   [AI_TYPE_Q5_0] = {NULL, NULL, ai_dot_q5_0_q8_0_avx2, ai_gemm_q5_0_q8_0_avx2},
   [AI_TYPE_Q5_1] = {NULL, NULL, ai_dot_q5_1_q8_1_avx2, ai_gemm_q5_1_q8_1_avx2},
   [AI_TYPE_Q8_0] = {NULL, NULL, ai_dot_q8_0_q8_0_avx2, ai_gemm_q8_0_q8_0_avx2},
+  [AI_TYPE_Q4_K] = {NULL, ai_q8_k_quantize_avx2, ai_q4_k_vec_dot_avx2, ai_q4_k_gemm_avx2},
+  [AI_TYPE_Q5_K] = {NULL, ai_q8_k_quantize_avx2, ai_q5_k_vec_dot_avx2, ai_q5_k_gemm_avx2},
+  [AI_TYPE_Q6_K] = {NULL, ai_q8_k_quantize_avx2, ai_q6_k_vec_dot_avx2, ai_q6_k_gemm_avx2},
 };
 /* clang-format on */
 #endif
