@@ -18,25 +18,25 @@ const char *ai_chat_chatml_template(void) {
 
 static bool set_str(struct jarena *ar, struct jscope *sc, const char *name, const char *value) {
   if (!value) return true;
-  return jscope_set(ar, sc, name, strlen(name), jv_str(value, strlen(value)));
+  return ai_jinja_scope_set(ar, sc, name, strlen(name), ai_jinja_v_str(value, strlen(value)));
 }
 
 static bool bind(struct jarena *ar, struct jscope *sc, const struct ai_chat_msg *msgs, size_t n,
                  bool add_generation_prompt, const char *bos, const char *eos) {
-  struct jlist *list = jlist_new(ar);
+  struct jlist *list = ai_jinja_list_new(ar);
   if (!list) return false;
   for (size_t i = 0; i < n; i++) {
-    struct jdict *d = jdict_new(ar);
+    struct jdict *d = ai_jinja_dict_new(ar);
     const char *role = msgs[i].role ? msgs[i].role : "";
     struct jv content =
-        msgs[i].content ? jv_str(msgs[i].content, strlen(msgs[i].content)) : jv_none();
-    if (!d || !jdict_set(ar, d, "role", 4, jv_str(role, strlen(role))) ||
-        !jdict_set(ar, d, "content", 7, content) ||
-        !jlist_push(ar, list, (struct jv){.kind = JV_DICT, .d = d}))
+        msgs[i].content ? ai_jinja_v_str(msgs[i].content, strlen(msgs[i].content)) : ai_jinja_v_none();
+    if (!d || !ai_jinja_dict_set(ar, d, "role", 4, ai_jinja_v_str(role, strlen(role))) ||
+        !ai_jinja_dict_set(ar, d, "content", 7, content) ||
+        !ai_jinja_list_push(ar, list, (struct jv){.kind = JV_DICT, .d = d}))
       return false;
   }
-  return jscope_set(ar, sc, "messages", 8, (struct jv){.kind = JV_LIST, .l = list}) &&
-         jscope_set(ar, sc, "add_generation_prompt", 21, jv_bool(add_generation_prompt)) &&
+  return ai_jinja_scope_set(ar, sc, "messages", 8, (struct jv){.kind = JV_LIST, .l = list}) &&
+         ai_jinja_scope_set(ar, sc, "add_generation_prompt", 21, ai_jinja_v_bool(add_generation_prompt)) &&
          set_str(ar, sc, "bos_token", bos) && set_str(ar, sc, "eos_token", eos);
 }
 
@@ -52,7 +52,7 @@ anyinfer_status ai_chat_render(const struct ai_alloc *a, const char *template_sr
   struct ai_jinja_limits lim;
   ai_jinja_default_limits(&lim);
   struct jarena ar = {.a = a, .max_bytes = lim.max_memory_bytes};
-  struct jscope *vars = jarena_alloc(&ar, sizeof *vars);
+  struct jscope *vars = ai_jinja_arena_alloc(&ar, sizeof *vars);
   struct jbuf text = {0};
   anyinfer_status st;
   if (!vars || !bind(&ar, vars, msgs, n_msgs, add_generation_prompt, bos_token, eos_token)) {
@@ -71,6 +71,6 @@ anyinfer_status ai_chat_render(const struct ai_alloc *a, const char *template_sr
   }
   *out_len = text.n;
 fail:
-  jarena_free_all(&ar);
+  ai_jinja_arena_free_all(&ar);
   return st;
 }

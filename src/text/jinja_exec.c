@@ -9,15 +9,17 @@
 static anyinfer_status assign(struct jctx *cx, struct jscope *sc, const struct jnode *target,
                               const struct jv *v) {
   if (target->kind == E_NAME) {
-    if (!jscope_set(cx->ar, sc, target->s, target->slen, *v)) return jerr_nomem(cx, target->pos);
+    if (!ai_jinja_scope_set(cx->ar, sc, target->s, target->slen, *v))
+      return ai_jinja_err_nomem(cx, target->pos);
     return ANYINFER_OK;
   }
   if (target->kind == E_TUPLE) {
     if (v->kind != JV_LIST)
-      return jerr(cx, target->pos, "cannot unpack a value of type %s", jv_kind_name(v));
+      return ai_jinja_err(cx, target->pos, "cannot unpack a value of type %s",
+                          ai_jinja_v_kind_name(v));
     if (v->l->n != target->n_body)
-      return jerr(cx, target->pos, "cannot unpack %zu values into %zu names", v->l->n,
-                  target->n_body);
+      return ai_jinja_err(cx, target->pos, "cannot unpack %zu values into %zu names", v->l->n,
+                          target->n_body);
     for (size_t i = 0; i < target->n_body; i++) {
       anyinfer_status st = assign(cx, sc, target->body[i], &v->l->v[i]);
       if (st != ANYINFER_OK) return st;
@@ -25,64 +27,67 @@ static anyinfer_status assign(struct jctx *cx, struct jscope *sc, const struct j
     return ANYINFER_OK;
   }
   /* E_ATTR on a name: namespace attribute */
-  struct jv obj = jscope_get(sc, target->a->s, target->a->slen);
+  struct jv obj = ai_jinja_scope_get(sc, target->a->s, target->a->slen);
   if (obj.kind != JV_NS)
-    return jerr(cx, target->pos, "cannot set attribute '%s' on a %s (only on a namespace)",
-                target->s, jv_kind_name(&obj));
-  if (!jdict_set(cx->ar, obj.d, target->s, target->slen, *v)) return jerr_nomem(cx, target->pos);
+    return ai_jinja_err(cx, target->pos, "cannot set attribute '%s' on a %s (only on a namespace)",
+                        target->s, ai_jinja_v_kind_name(&obj));
+  if (!ai_jinja_dict_set(cx->ar, obj.d, target->s, target->slen, *v))
+    return ai_jinja_err_nomem(cx, target->pos);
   return ANYINFER_OK;
 }
 
 static bool loop_set(struct jctx *cx, struct jdict *d, const char *k, struct jv v) {
-  return jdict_set(cx->ar, d, k, strlen(k), v);
+  return ai_jinja_dict_set(cx->ar, d, k, strlen(k), v);
 }
 
 static anyinfer_status exec_for(struct jctx *cx, struct jscope *sc, const struct jnode *f) {
-  struct jscope *lsc = jarena_alloc(cx->ar, sizeof *lsc);
-  if (!lsc) return jerr_nomem(cx, f->pos);
+  struct jscope *lsc = ai_jinja_arena_alloc(cx->ar, sizeof *lsc);
+  if (!lsc) return ai_jinja_err_nomem(cx, f->pos);
   lsc->parent = sc;
   struct jv it;
   anyinfer_status st = ai_jinja_eval_expr(cx, lsc, f->b, &it);
   if (st != ANYINFER_OK) return st;
   if (it.kind == JV_DICT) { /* iterating a dict yields its keys */
-    struct jlist *keys = jlist_new(cx->ar);
-    if (!keys) return jerr_nomem(cx, f->pos);
+    struct jlist *keys = ai_jinja_list_new(cx->ar);
+    if (!keys) return ai_jinja_err_nomem(cx, f->pos);
     for (size_t i = 0; i < it.d->n; i++)
-      if (!jlist_push(cx->ar, keys, it.d->keys[i])) return jerr_nomem(cx, f->pos);
+      if (!ai_jinja_list_push(cx->ar, keys, it.d->keys[i])) return ai_jinja_err_nomem(cx, f->pos);
     it = (struct jv){.kind = JV_LIST, .l = keys};
   }
   if (it.kind != JV_LIST)
-    return jerr(cx, f->b->pos, "cannot loop over a value of type %s", jv_kind_name(&it));
+    return ai_jinja_err(cx, f->b->pos, "cannot loop over a value of type %s",
+                        ai_jinja_v_kind_name(&it));
   struct jlist *items = it.l;
   if (f->c) { /* for x in xs if cond: filter first, so loop.length counts kept items */
-    struct jscope *tsc = jarena_alloc(cx->ar, sizeof *tsc);
-    items = jlist_new(cx->ar);
-    if (!tsc || !items) return jerr_nomem(cx, f->pos);
+    struct jscope *tsc = ai_jinja_arena_alloc(cx->ar, sizeof *tsc);
+    items = ai_jinja_list_new(cx->ar);
+    if (!tsc || !items) return ai_jinja_err_nomem(cx, f->pos);
     tsc->parent = lsc;
     for (size_t i = 0; i < it.l->n; i++) {
       struct jv keep;
       if ((st = assign(cx, tsc, f->a, &it.l->v[i])) != ANYINFER_OK) return st;
       if ((st = ai_jinja_eval_expr(cx, tsc, f->c, &keep)) != ANYINFER_OK) return st;
-      if (jv_truthy(&keep) && !jlist_push(cx->ar, items, it.l->v[i])) return jerr_nomem(cx, f->pos);
+      if (ai_jinja_v_truthy(&keep) && !ai_jinja_list_push(cx->ar, items, it.l->v[i]))
+        return ai_jinja_err_nomem(cx, f->pos);
     }
   }
-  struct jdict *loop = jdict_new(cx->ar);
-  if (!loop) return jerr_nomem(cx, f->pos);
+  struct jdict *loop = ai_jinja_dict_new(cx->ar);
+  if (!loop) return ai_jinja_err_nomem(cx, f->pos);
   struct jv loopv = {.kind = JV_DICT, .d = loop};
   bool none_ran = true;
   size_t n = items->n;
   for (size_t i = 0; i < n; i++) {
-    bool ok = loop_set(cx, loop, "index", jv_int((int64_t)i + 1)) &&
-              loop_set(cx, loop, "index0", jv_int((int64_t)i)) &&
-              loop_set(cx, loop, "revindex", jv_int((int64_t)(n - i))) &&
-              loop_set(cx, loop, "revindex0", jv_int((int64_t)(n - i - 1))) &&
-              loop_set(cx, loop, "first", jv_bool(i == 0)) &&
-              loop_set(cx, loop, "last", jv_bool(i == n - 1)) &&
-              loop_set(cx, loop, "length", jv_int((int64_t)n)) &&
-              loop_set(cx, loop, "previtem", i > 0 ? items->v[i - 1] : jv_undef()) &&
-              loop_set(cx, loop, "nextitem", i + 1 < n ? items->v[i + 1] : jv_undef()) &&
-              jscope_set(cx->ar, lsc, "loop", 4, loopv);
-    if (!ok) return jerr_nomem(cx, f->pos);
+    bool ok = loop_set(cx, loop, "index", ai_jinja_v_int((int64_t)i + 1)) &&
+              loop_set(cx, loop, "index0", ai_jinja_v_int((int64_t)i)) &&
+              loop_set(cx, loop, "revindex", ai_jinja_v_int((int64_t)(n - i))) &&
+              loop_set(cx, loop, "revindex0", ai_jinja_v_int((int64_t)(n - i - 1))) &&
+              loop_set(cx, loop, "first", ai_jinja_v_bool(i == 0)) &&
+              loop_set(cx, loop, "last", ai_jinja_v_bool(i == n - 1)) &&
+              loop_set(cx, loop, "length", ai_jinja_v_int((int64_t)n)) &&
+              loop_set(cx, loop, "previtem", i > 0 ? items->v[i - 1] : ai_jinja_v_undef()) &&
+              loop_set(cx, loop, "nextitem", i + 1 < n ? items->v[i + 1] : ai_jinja_v_undef()) &&
+              ai_jinja_scope_set(cx->ar, lsc, "loop", 4, loopv);
+    if (!ok) return ai_jinja_err_nomem(cx, f->pos);
     if ((st = assign(cx, lsc, f->a, &items->v[i])) != ANYINFER_OK) return st;
     if ((st = ai_jinja_exec_body(cx, lsc, f->body, f->n_body)) != ANYINFER_OK) return st;
     int ctl = cx->loop_ctl;
@@ -112,13 +117,13 @@ static anyinfer_status exec_stmt(struct jctx *cx, struct jscope *sc, const struc
       if ((st = ai_jinja_eval_expr(cx, sc, s->a, &v)) != ANYINFER_OK) return st;
       if (v.kind == JV_STR) return ai_jinja_emit(cx, s->pos, v.s, v.n);
       struct jbuf b = {0};
-      if (!jv_to_text(cx->ar, &b, &v)) return jerr_nomem(cx, s->pos);
+      if (!ai_jinja_v_to_text(cx->ar, &b, &v)) return ai_jinja_err_nomem(cx, s->pos);
       return ai_jinja_emit(cx, s->pos, b.p, b.n);
     }
     case N_IF:
       if ((st = ai_jinja_eval_expr(cx, sc, s->a, &v)) != ANYINFER_OK) return st;
-      return jv_truthy(&v) ? ai_jinja_exec_body(cx, sc, s->body, s->n_body)
-                           : ai_jinja_exec_body(cx, sc, s->alt, s->n_alt);
+      return ai_jinja_v_truthy(&v) ? ai_jinja_exec_body(cx, sc, s->body, s->n_body)
+                                   : ai_jinja_exec_body(cx, sc, s->alt, s->n_alt);
     case N_FOR:
       return exec_for(cx, sc, s);
     case N_SET:
@@ -129,7 +134,7 @@ static anyinfer_status exec_stmt(struct jctx *cx, struct jscope *sc, const struc
       return assign(cx, sc, s->a, &v);
     case N_MACRO:
       v = (struct jv){.kind = JV_MACRO, .node = s};
-      if (!jscope_set(cx->ar, sc, s->s, s->slen, v)) return jerr_nomem(cx, s->pos);
+      if (!ai_jinja_scope_set(cx->ar, sc, s->s, s->slen, v)) return ai_jinja_err_nomem(cx, s->pos);
       return ANYINFER_OK;
     case N_CALL_BLOCK:
       return exec_call_block(cx, sc, s);
@@ -141,7 +146,7 @@ static anyinfer_status exec_stmt(struct jctx *cx, struct jscope *sc, const struc
         return st;
       if ((st = ai_jinja_filter(cx, s->a->pos, s->a->s, &v, &args, &out)) != ANYINFER_OK) return st;
       struct jbuf b = {0};
-      if (!jv_to_text(cx->ar, &b, &out)) return jerr_nomem(cx, s->pos);
+      if (!ai_jinja_v_to_text(cx->ar, &b, &out)) return ai_jinja_err_nomem(cx, s->pos);
       return ai_jinja_emit(cx, s->pos, b.p, b.n);
     }
     case N_BREAK:
@@ -151,14 +156,15 @@ static anyinfer_status exec_stmt(struct jctx *cx, struct jscope *sc, const struc
       cx->loop_ctl = 2;
       return ANYINFER_OK;
     default:
-      return jerr(cx, s->pos, "not a statement");
+      return ai_jinja_err(cx, s->pos, "not a statement");
   }
 }
 
 anyinfer_status ai_jinja_exec_body(struct jctx *cx, struct jscope *sc, struct jnode *const *body,
                                    size_t n) {
   if (++cx->depth > cx->lim.max_depth)
-    return jerr(cx, n ? body[0]->pos : 0, "blocks nested deeper than %d", cx->lim.max_depth);
+    return ai_jinja_err(cx, n ? body[0]->pos : 0, "blocks nested deeper than %d",
+                        cx->lim.max_depth);
   anyinfer_status st = ANYINFER_OK;
   for (size_t i = 0; i < n && st == ANYINFER_OK && !cx->loop_ctl; i++) {
     st = ai_jinja_step(cx, body[i]->pos);
@@ -176,14 +182,15 @@ static bool set_builtins(struct jarena *ar, struct jscope *sc) {
              {"namespace", FN_NAMESPACE},
              {"raise_exception", FN_RAISE},
              {"strftime_now", FN_STRFTIME}};
-  bool ok =
-      jscope_set(ar, sc, "true", 4, jv_bool(true)) &&
-      jscope_set(ar, sc, "false", 5, jv_bool(false)) && jscope_set(ar, sc, "none", 4, jv_none()) &&
-      jscope_set(ar, sc, "True", 4, jv_bool(true)) &&
-      jscope_set(ar, sc, "False", 5, jv_bool(false)) && jscope_set(ar, sc, "None", 4, jv_none());
+  bool ok = ai_jinja_scope_set(ar, sc, "true", 4, ai_jinja_v_bool(true)) &&
+            ai_jinja_scope_set(ar, sc, "false", 5, ai_jinja_v_bool(false)) &&
+            ai_jinja_scope_set(ar, sc, "none", 4, ai_jinja_v_none()) &&
+            ai_jinja_scope_set(ar, sc, "True", 4, ai_jinja_v_bool(true)) &&
+            ai_jinja_scope_set(ar, sc, "False", 5, ai_jinja_v_bool(false)) &&
+            ai_jinja_scope_set(ar, sc, "None", 4, ai_jinja_v_none());
   for (size_t i = 0; ok && i < sizeof fns / sizeof fns[0]; i++)
-    ok = jscope_set(ar, sc, fns[i].name, strlen(fns[i].name),
-                    (struct jv){.kind = JV_FUNC, .i = fns[i].fn});
+    ok = ai_jinja_scope_set(ar, sc, fns[i].name, strlen(fns[i].name),
+                            (struct jv){.kind = JV_FUNC, .i = fns[i].fn});
   return ok;
 }
 
@@ -198,11 +205,13 @@ anyinfer_status ai_jinja_render(struct jarena *ar, const char *src, size_t len, 
   st = ai_jinja_parse_tokens(ar, src, len, toks, n_toks, lim->max_depth, &body, &n_body, err);
   if (st != ANYINFER_OK) return st;
   struct jctx cx = {.ar = ar, .src = src, .src_len = len, .lim = *lim, .out = out, .err = err};
-  struct jscope *globals = jarena_alloc(ar, sizeof *globals);
-  if (!globals || !set_builtins(ar, globals)) return jerr_nomem(&cx, 0);
+  struct jscope *globals = ai_jinja_arena_alloc(ar, sizeof *globals);
+  if (!globals || !set_builtins(ar, globals)) return ai_jinja_err_nomem(&cx, 0);
   vars->parent = globals;
   st = ai_jinja_exec_body(&cx, vars, body, n_body);
-  if (st == ANYINFER_OK && cx.loop_ctl) return jerr(&cx, 0, "break or continue outside a loop");
-  if (st == ANYINFER_OK && !out->p && !jbuf_put(ar, out, "", 0)) return jerr_nomem(&cx, 0);
+  if (st == ANYINFER_OK && cx.loop_ctl)
+    return ai_jinja_err(&cx, 0, "break or continue outside a loop");
+  if (st == ANYINFER_OK && !out->p && !ai_jinja_buf_put(ar, out, "", 0))
+    return ai_jinja_err_nomem(&cx, 0);
   return st;
 }

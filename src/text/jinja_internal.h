@@ -24,15 +24,15 @@ struct jarena {
   bool over_limit;   /* the last failure was the limit, not the allocator */
 };
 
-void *jarena_alloc(struct jarena *ar, size_t n); /* zeroed; NULL on failure */
-void jarena_free_all(struct jarena *ar);
+void *ai_jinja_arena_alloc(struct jarena *ar, size_t n); /* zeroed; NULL on failure */
+void ai_jinja_arena_free_all(struct jarena *ar);
 
 /* Growable byte buffer inside the arena. */
 struct jbuf {
   char *p;
   size_t n, cap;
 };
-bool jbuf_put(struct jarena *ar, struct jbuf *b, const char *s, size_t n);
+bool ai_jinja_buf_put(struct jarena *ar, struct jbuf *b, const char *s, size_t n);
 
 /* ---- tokens ---- */
 enum jtok_kind {
@@ -181,29 +181,29 @@ struct jdict {
   size_t n, cap;
 };
 
-struct jv jv_undef(void);
-struct jv jv_none(void);
-struct jv jv_bool(bool b);
-struct jv jv_int(int64_t i);
-struct jv jv_float(double f);
-struct jv jv_str(const char *s, size_t n);
-bool jv_truthy(const struct jv *v);
-bool jv_str_eq(const struct jv *v, const char *s);
-struct jlist *jlist_new(struct jarena *ar);
-bool jlist_push(struct jarena *ar, struct jlist *l, struct jv v);
-struct jdict *jdict_new(struct jarena *ar);
-bool jdict_set(struct jarena *ar, struct jdict *d, const char *k, size_t kn, struct jv v);
-struct jv *jdict_get(const struct jdict *d, const char *k, size_t kn); /* NULL if absent */
+struct jv ai_jinja_v_undef(void);
+struct jv ai_jinja_v_none(void);
+struct jv ai_jinja_v_bool(bool b);
+struct jv ai_jinja_v_int(int64_t i);
+struct jv ai_jinja_v_float(double f);
+struct jv ai_jinja_v_str(const char *s, size_t n);
+bool ai_jinja_v_truthy(const struct jv *v);
+bool ai_jinja_v_str_eq(const struct jv *v, const char *s);
+struct jlist *ai_jinja_list_new(struct jarena *ar);
+bool ai_jinja_list_push(struct jarena *ar, struct jlist *l, struct jv v);
+struct jdict *ai_jinja_dict_new(struct jarena *ar);
+bool ai_jinja_dict_set(struct jarena *ar, struct jdict *d, const char *k, size_t kn, struct jv v);
+struct jv *ai_jinja_dict_get(const struct jdict *d, const char *k, size_t kn); /* NULL if absent */
 /* Loose equality as @huggingface/jinja's `==` (JS `==` on the underlying values). */
-bool jv_equal(const struct jv *a, const struct jv *b);
-const char *jv_kind_name(const struct jv *v);
+bool ai_jinja_v_equal(const struct jv *a, const struct jv *b);
+const char *ai_jinja_v_kind_name(const struct jv *v);
 
 /* Appends the text form of v (HF rendering: none/undefined render as "", booleans as
  * "true"/"false", floats with ".0", lists/dicts as JSON). */
-bool jv_to_text(struct jarena *ar, struct jbuf *out, const struct jv *v);
+bool ai_jinja_v_to_text(struct jarena *ar, struct jbuf *out, const struct jv *v);
 /* JSON as HF's toJSON; indent < 0 means none. Fails only on functions (returns false, *bad set). */
-bool jv_to_json(struct jarena *ar, struct jbuf *out, const struct jv *v, int indent, int depth,
-                bool undefined_as_null, bool *bad);
+bool ai_jinja_v_to_json(struct jarena *ar, struct jbuf *out, const struct jv *v, int indent,
+                        int depth, bool undefined_as_null, bool *bad);
 
 /* ---- render context ---- */
 struct jvar {
@@ -231,13 +231,14 @@ struct jctx {
 };
 
 /* Records an error "jinja: line L col C: <msg>" at node position pos. Returns E_TEMPLATE. */
-anyinfer_status jerr(struct jctx *cx, uint32_t pos, const char *fmt, ...)
+anyinfer_status ai_jinja_err(struct jctx *cx, uint32_t pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The error for a failed arena allocation (limit or allocator). */
-anyinfer_status jerr_nomem(struct jctx *cx, uint32_t pos);
+anyinfer_status ai_jinja_err_nomem(struct jctx *cx, uint32_t pos);
 
-bool jscope_set(struct jarena *ar, struct jscope *sc, const char *name, size_t nlen, struct jv v);
-struct jv jscope_get(const struct jscope *sc, const char *name, size_t nlen);
+bool ai_jinja_scope_set(struct jarena *ar, struct jscope *sc, const char *name, size_t nlen,
+                        struct jv v);
+struct jv ai_jinja_scope_get(const struct jscope *sc, const char *name, size_t nlen);
 
 anyinfer_status ai_jinja_eval_expr(struct jctx *cx, struct jscope *sc, const struct jnode *e,
                                    struct jv *out);

@@ -74,13 +74,13 @@ static anyinfer_status nomem(struct lexer *lx) {
 static bool push(struct lexer *lx, enum jtok_kind kind, const char *text, size_t len, size_t at) {
   if (lx->n_toks == lx->cap) {
     size_t cap = lx->cap ? lx->cap * 2 : 64;
-    struct jtok *t = jarena_alloc(lx->ar, cap * sizeof *t);
+    struct jtok *t = ai_jinja_arena_alloc(lx->ar, cap * sizeof *t);
     if (!t) return false;
     if (lx->n_toks) memcpy(t, lx->toks, lx->n_toks * sizeof *t);
     lx->toks = t;
     lx->cap = cap;
   }
-  char *copy = jarena_alloc(lx->ar, len + 1);
+  char *copy = ai_jinja_arena_alloc(lx->ar, len + 1);
   if (!copy) return false;
   memcpy(copy, text, len);
   lx->toks[lx->n_toks++] =
@@ -128,7 +128,7 @@ static size_t put_utf8(char *o, uint32_t cp) {
 static anyinfer_status lex_string(struct lexer *lx) {
   size_t start = lx->i;
   char quote = lx->p[lx->i++];
-  char *buf = jarena_alloc(lx->ar, lx->n - lx->i + 1);
+  char *buf = ai_jinja_arena_alloc(lx->ar, lx->n - lx->i + 1);
   if (!buf) return nomem(lx);
   size_t o = 0;
   for (;;) {
@@ -310,9 +310,9 @@ anyinfer_status ai_jinja_lex(struct jarena *ar, const char *src, size_t len, str
                         UINT32_MAX - 1);
   size_t n = len;
   if (n > 0 && src[n - 1] == '\n') n--; /* keep_trailing_newline=False */
-  char *p1 = jarena_alloc(ar, n + 1), *p2 = jarena_alloc(ar, n + 1);
-  uint32_t *m1 = jarena_alloc(ar, (n + 1) * sizeof *m1),
-           *m2 = jarena_alloc(ar, (n + 1) * sizeof *m2);
+  char *p1 = ai_jinja_arena_alloc(ar, n + 1), *p2 = ai_jinja_arena_alloc(ar, n + 1);
+  uint32_t *m1 = ai_jinja_arena_alloc(ar, (n + 1) * sizeof *m1),
+           *m2 = ai_jinja_arena_alloc(ar, (n + 1) * sizeof *m2);
   if (!p1 || !p2 || !m1 || !m2) return nomem(&lx);
   /* lstrip_blocks: /^[ \t]*({[#%-])/gm -> "$1" */
   size_t w = 0;

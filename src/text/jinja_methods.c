@@ -11,8 +11,8 @@
 
 static struct jv arg(const struct jargs *a, size_t i, const char *kw) {
   if (i < a->n_pos) return a->pos[i];
-  struct jv *v = a->kw && kw ? jdict_get(a->kw, kw, strlen(kw)) : NULL;
-  return v ? *v : jv_undef();
+  struct jv *v = a->kw && kw ? ai_jinja_dict_get(a->kw, kw, strlen(kw)) : NULL;
+  return v ? *v : ai_jinja_v_undef();
 }
 
 static bool in_set(const struct jv *set, const char *s, size_t k) {
@@ -37,7 +37,7 @@ static anyinfer_status strip(struct jctx *cx, uint32_t at, const struct jv *s, b
                              bool right, const struct jargs *args, struct jv *out) {
   struct jv chars = arg(args, 0, "chars");
   bool ws = chars.kind == JV_UNDEF || chars.kind == JV_NONE;
-  if (!ws && chars.kind != JV_STR) return jerr(cx, at, "strip: chars must be a string");
+  if (!ws && chars.kind != JV_STR) return ai_jinja_err(cx, at, "strip: chars must be a string");
   size_t b = 0, e = s->n;
   while (left && b < e) {
     size_t k = ws ? ai_jinja_space_at(s->s + b, e - b) : char_len(s->s + b, e - b);
@@ -49,7 +49,7 @@ static anyinfer_status strip(struct jctx *cx, uint32_t at, const struct jv *s, b
     if (k == 0 || (!ws && !in_set(&chars, s->s + e - k, k))) break;
     e -= k;
   }
-  *out = jv_str(s->s + b, e - b);
+  *out = ai_jinja_v_str(s->s + b, e - b);
   return ANYINFER_OK;
 }
 
@@ -61,12 +61,12 @@ static anyinfer_status affix(struct jctx *cx, uint32_t at, const struct jv *s, b
   bool hit = false;
   for (size_t i = 0; i < n; i++) {
     if (pats[i].kind != JV_STR)
-      return jerr(cx, at, "%s: argument must be a string or a list of strings",
-                  start ? "startswith" : "endswith");
+      return ai_jinja_err(cx, at, "%s: argument must be a string or a list of strings",
+                          start ? "startswith" : "endswith");
     size_t k = pats[i].n;
     if (k <= s->n && memcmp(start ? s->s : s->s + s->n - k, pats[i].s, k) == 0) hit = true;
   }
-  *out = jv_bool(hit);
+  *out = ai_jinja_v_bool(hit);
   return ANYINFER_OK;
 }
 
@@ -74,8 +74,8 @@ static anyinfer_status split(struct jctx *cx, uint32_t at, const struct jv *s,
                              const struct jargs *args, struct jv *out) {
   struct jv sep = arg(args, 0, "sep"), maxv = arg(args, 1, "maxsplit");
   int64_t max = maxv.kind == JV_INT ? maxv.i : -1;
-  struct jlist *l = jlist_new(cx->ar);
-  if (!l) return jerr_nomem(cx, at);
+  struct jlist *l = ai_jinja_list_new(cx->ar);
+  if (!l) return ai_jinja_err_nomem(cx, at);
   if (sep.kind == JV_UNDEF || sep.kind == JV_NONE) { /* runs of whitespace */
     size_t i = 0, k;
     for (;;) {
@@ -87,12 +87,13 @@ static anyinfer_status split(struct jctx *cx, uint32_t at, const struct jv *s,
       } else {
         while (j < s->n && ai_jinja_space_at(s->s + j, s->n - j) == 0) j++;
       }
-      if (!jlist_push(cx->ar, l, jv_str(s->s + i, j - i))) return jerr_nomem(cx, at);
+      if (!ai_jinja_list_push(cx->ar, l, ai_jinja_v_str(s->s + i, j - i)))
+        return ai_jinja_err_nomem(cx, at);
       i = j;
     }
   } else {
-    if (sep.kind != JV_STR) return jerr(cx, at, "split: separator must be a string");
-    if (sep.n == 0) return jerr(cx, at, "split: empty separator");
+    if (sep.kind != JV_STR) return ai_jinja_err(cx, at, "split: separator must be a string");
+    if (sep.n == 0) return ai_jinja_err(cx, at, "split: empty separator");
     size_t i = 0;
     for (;;) {
       size_t j = i;
@@ -105,7 +106,8 @@ static anyinfer_status split(struct jctx *cx, uint32_t at, const struct jv *s,
           }
       }
       if (!found) j = s->n;
-      if (!jlist_push(cx->ar, l, jv_str(s->s + i, j - i))) return jerr_nomem(cx, at);
+      if (!ai_jinja_list_push(cx->ar, l, ai_jinja_v_str(s->s + i, j - i)))
+        return ai_jinja_err_nomem(cx, at);
       if (!found) break;
       i = j + sep.n;
     }
@@ -118,7 +120,7 @@ static anyinfer_status replace(struct jctx *cx, uint32_t at, const struct jv *s,
                                const struct jargs *args, struct jv *out) {
   struct jv old = arg(args, 0, NULL), rep = arg(args, 1, NULL), cnt = arg(args, 2, "count");
   if (old.kind != JV_STR || rep.kind != JV_STR)
-    return jerr(cx, at, "replace: arguments must be strings");
+    return ai_jinja_err(cx, at, "replace: arguments must be strings");
   int64_t left = cnt.kind == JV_INT && cnt.i >= 0 ? cnt.i : INT64_MAX;
   struct jbuf b = {0};
   size_t i = 0, run = 0;
@@ -128,8 +130,9 @@ static anyinfer_status replace(struct jctx *cx, uint32_t at, const struct jv *s,
       i++;
       continue;
     }
-    if (!jbuf_put(cx->ar, &b, s->s + run, i - run) || !jbuf_put(cx->ar, &b, rep.s, rep.n))
-      return jerr_nomem(cx, at);
+    if (!ai_jinja_buf_put(cx->ar, &b, s->s + run, i - run) ||
+        !ai_jinja_buf_put(cx->ar, &b, rep.s, rep.n))
+      return ai_jinja_err_nomem(cx, at);
     left--;
     if (old.n == 0) { /* empty pattern matches between characters */
       if (i >= s->n) {
@@ -137,7 +140,7 @@ static anyinfer_status replace(struct jctx *cx, uint32_t at, const struct jv *s,
         break;
       }
       size_t k = char_len(s->s + i, s->n - i);
-      if (!jbuf_put(cx->ar, &b, s->s + i, k)) return jerr_nomem(cx, at);
+      if (!ai_jinja_buf_put(cx->ar, &b, s->s + i, k)) return ai_jinja_err_nomem(cx, at);
       i += k;
       run = i;
     } else {
@@ -145,25 +148,26 @@ static anyinfer_status replace(struct jctx *cx, uint32_t at, const struct jv *s,
       run = i;
     }
   }
-  if (run < s->n && !jbuf_put(cx->ar, &b, s->s + run, s->n - run)) return jerr_nomem(cx, at);
-  *out = jv_str(b.p, b.n);
+  if (run < s->n && !ai_jinja_buf_put(cx->ar, &b, s->s + run, s->n - run))
+    return ai_jinja_err_nomem(cx, at);
+  *out = ai_jinja_v_str(b.p, b.n);
   return ANYINFER_OK;
 }
 
 static anyinfer_status dict_view(struct jctx *cx, uint32_t at, const struct jv *d, int which,
                                  struct jv *out) {
-  struct jlist *l = jlist_new(cx->ar);
-  if (!l) return jerr_nomem(cx, at);
+  struct jlist *l = ai_jinja_list_new(cx->ar);
+  if (!l) return ai_jinja_err_nomem(cx, at);
   for (size_t i = 0; i < d->d->n; i++) {
     struct jv v = which == 'k' ? d->d->keys[i] : d->d->vals[i];
     if (which == 'i') {
-      struct jlist *pair = jlist_new(cx->ar);
-      if (!pair || !jlist_push(cx->ar, pair, d->d->keys[i]) ||
-          !jlist_push(cx->ar, pair, d->d->vals[i]))
-        return jerr_nomem(cx, at);
+      struct jlist *pair = ai_jinja_list_new(cx->ar);
+      if (!pair || !ai_jinja_list_push(cx->ar, pair, d->d->keys[i]) ||
+          !ai_jinja_list_push(cx->ar, pair, d->d->vals[i]))
+        return ai_jinja_err_nomem(cx, at);
       v = (struct jv){.kind = JV_LIST, .l = pair};
     }
-    if (!jlist_push(cx->ar, l, v)) return jerr_nomem(cx, at);
+    if (!ai_jinja_list_push(cx->ar, l, v)) return ai_jinja_err_nomem(cx, at);
   }
   *out = (struct jv){.kind = JV_LIST, .l = l};
   return ANYINFER_OK;
@@ -174,11 +178,11 @@ static anyinfer_status char_at(struct jctx *cx, uint32_t at, const struct jv *s,
   int64_t n = 0;
   for (size_t k = 0; k < s->n; k++) n += ((unsigned char)s->s[k] & 0xC0) != 0x80;
   if (i < 0) i += n;
-  *out = jv_undef();
+  *out = ai_jinja_v_undef();
   for (size_t k = 0, c = 0; k < s->n; c++) {
     size_t len = char_len(s->s + k, s->n - k);
     if ((int64_t)c == i) {
-      *out = jv_str(s->s + k, len);
+      *out = ai_jinja_v_str(s->s + k, len);
       break;
     }
     k += len;
@@ -211,9 +215,9 @@ anyinfer_status ai_jinja_method(struct jctx *cx, uint32_t at, const struct jv *o
     if (strcmp(name, "values") == 0) return dict_view(cx, at, obj, 'v', out);
     if (strcmp(name, "get") == 0) {
       struct jv key = arg(args, 0, NULL), def = arg(args, 1, NULL);
-      if (key.kind != JV_STR) return jerr(cx, at, "get: key must be a string");
-      struct jv *v = jdict_get(obj->d, key.s, key.n);
-      *out = v ? *v : def.kind == JV_UNDEF ? jv_none() : def;
+      if (key.kind != JV_STR) return ai_jinja_err(cx, at, "get: key must be a string");
+      struct jv *v = ai_jinja_dict_get(obj->d, key.s, key.n);
+      *out = v ? *v : def.kind == JV_UNDEF ? ai_jinja_v_none() : def;
       return ANYINFER_OK;
     }
   }
@@ -224,18 +228,20 @@ anyinfer_status ai_jinja_method(struct jctx *cx, uint32_t at, const struct jv *o
 static anyinfer_status range(struct jctx *cx, uint32_t at, const struct jargs *args,
                              struct jv *out) {
   int64_t v[3] = {0, 0, 1};
-  if (args->n_pos < 1 || args->n_pos > 3) return jerr(cx, at, "range: takes 1 to 3 arguments");
+  if (args->n_pos < 1 || args->n_pos > 3)
+    return ai_jinja_err(cx, at, "range: takes 1 to 3 arguments");
   for (size_t i = 0; i < args->n_pos; i++) {
-    if (args->pos[i].kind != JV_INT) return jerr(cx, at, "range: arguments must be integers");
+    if (args->pos[i].kind != JV_INT)
+      return ai_jinja_err(cx, at, "range: arguments must be integers");
     v[args->n_pos == 1 ? 1 : i] = args->pos[i].i;
   }
-  if (v[2] == 0) return jerr(cx, at, "range: step must not be zero");
-  struct jlist *l = jlist_new(cx->ar);
-  if (!l) return jerr_nomem(cx, at);
+  if (v[2] == 0) return ai_jinja_err(cx, at, "range: step must not be zero");
+  struct jlist *l = ai_jinja_list_new(cx->ar);
+  if (!l) return ai_jinja_err_nomem(cx, at);
   for (int64_t i = v[0]; v[2] > 0 ? i < v[1] : i > v[1]; i += v[2]) {
     if (l->n >= cx->lim.max_range)
-      return jerr(cx, at, "range: more than %zu items", cx->lim.max_range);
-    if (!jlist_push(cx->ar, l, jv_int(i))) return jerr_nomem(cx, at);
+      return ai_jinja_err(cx, at, "range: more than %zu items", cx->lim.max_range);
+    if (!ai_jinja_list_push(cx->ar, l, ai_jinja_v_int(i))) return ai_jinja_err_nomem(cx, at);
     if ((v[2] > 0 && i > INT64_MAX - v[2]) || (v[2] < 0 && i < INT64_MIN - v[2])) break;
   }
   *out = (struct jv){.kind = JV_LIST, .l = l};
@@ -252,7 +258,7 @@ static anyinfer_status strftime_now(struct jctx *cx, uint32_t at, const struct j
   static const char *const days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                      "Thursday", "Friday", "Saturday"};
   struct jv fmt = arg(args, 0, NULL);
-  if (fmt.kind != JV_STR) return jerr(cx, at, "strftime_now: format must be a string");
+  if (fmt.kind != JV_STR) return ai_jinja_err(cx, at, "strftime_now: format must be a string");
   int64_t t = (int64_t)time(NULL), day = t / 86400, secs = t % 86400;
   int wday = (int)((day + 4) % 7);
   /* civil_from_days (H. Hinnant, chrono-Compatible Low-Level Date Algorithms) */
@@ -324,9 +330,9 @@ static anyinfer_status strftime_now(struct jctx *cx, uint32_t at, const struct j
           break;
       }
     }
-    if (!jbuf_put(cx->ar, &b, piece, strlen(piece))) return jerr_nomem(cx, at);
+    if (!ai_jinja_buf_put(cx->ar, &b, piece, strlen(piece))) return ai_jinja_err_nomem(cx, at);
   }
-  *out = jv_str(b.p, b.n);
+  *out = ai_jinja_v_str(b.p, b.n);
   return ANYINFER_OK;
 }
 
@@ -339,26 +345,29 @@ anyinfer_status ai_jinja_call_builtin(struct jctx *cx, uint32_t at, int fn,
       return strftime_now(cx, at, args, out);
     case FN_RAISE: {
       struct jbuf b = {0};
-      if (args->n_pos > 0 && !jv_to_text(cx->ar, &b, &args->pos[0])) return jerr_nomem(cx, at);
-      return jerr(cx, at, "raise_exception: %s", b.p ? b.p : "");
+      if (args->n_pos > 0 && !ai_jinja_v_to_text(cx->ar, &b, &args->pos[0]))
+        return ai_jinja_err_nomem(cx, at);
+      return ai_jinja_err(cx, at, "raise_exception: %s", b.p ? b.p : "");
     }
     case FN_NAMESPACE: {
-      struct jdict *d = jdict_new(cx->ar);
-      if (!d) return jerr_nomem(cx, at);
-      if (args->n_pos > 1) return jerr(cx, at, "namespace: takes at most 1 positional argument");
+      struct jdict *d = ai_jinja_dict_new(cx->ar);
+      if (!d) return ai_jinja_err_nomem(cx, at);
+      if (args->n_pos > 1)
+        return ai_jinja_err(cx, at, "namespace: takes at most 1 positional argument");
       if (args->n_pos == 1 && args->pos[0].kind != JV_DICT)
-        return jerr(cx, at, "namespace: positional argument must be a dict");
+        return ai_jinja_err(cx, at, "namespace: positional argument must be a dict");
       for (size_t i = 0; args->n_pos == 1 && i < args->pos[0].d->n; i++)
-        if (!jdict_set(cx->ar, d, args->pos[0].d->keys[i].s, args->pos[0].d->keys[i].n,
-                       args->pos[0].d->vals[i]))
-          return jerr_nomem(cx, at);
+        if (!ai_jinja_dict_set(cx->ar, d, args->pos[0].d->keys[i].s, args->pos[0].d->keys[i].n,
+                               args->pos[0].d->vals[i]))
+          return ai_jinja_err_nomem(cx, at);
       for (size_t i = 0; args->kw && i < args->kw->n; i++)
-        if (!jdict_set(cx->ar, d, args->kw->keys[i].s, args->kw->keys[i].n, args->kw->vals[i]))
-          return jerr_nomem(cx, at);
+        if (!ai_jinja_dict_set(cx->ar, d, args->kw->keys[i].s, args->kw->keys[i].n,
+                               args->kw->vals[i]))
+          return ai_jinja_err_nomem(cx, at);
       *out = (struct jv){.kind = JV_NS, .d = d};
       return ANYINFER_OK;
     }
     default:
-      return jerr(cx, at, "unknown function");
+      return ai_jinja_err(cx, at, "unknown function");
   }
 }

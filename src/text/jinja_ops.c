@@ -23,8 +23,9 @@ static double num(const struct jv *v) {
 static anyinfer_status concat(struct jctx *cx, uint32_t at, const struct jv *a, const struct jv *b,
                               struct jv *out) {
   struct jbuf buf = {0};
-  if (!jv_to_text(cx->ar, &buf, a) || !jv_to_text(cx->ar, &buf, b)) return jerr_nomem(cx, at);
-  *out = jv_str(buf.p, buf.n);
+  if (!ai_jinja_v_to_text(cx->ar, &buf, a) || !ai_jinja_v_to_text(cx->ar, &buf, b))
+    return ai_jinja_err_nomem(cx, at);
+  *out = ai_jinja_v_str(buf.p, buf.n);
   return ANYINFER_OK;
 }
 
@@ -34,20 +35,20 @@ static anyinfer_status arith(struct jctx *cx, uint32_t at, int op, const struct 
   double x = num(a), y = num(b);
   switch (op) {
     case OP_LT:
-      *out = jv_bool(x < y);
+      *out = ai_jinja_v_bool(x < y);
       return ANYINFER_OK;
     case OP_LE:
-      *out = jv_bool(x <= y);
+      *out = ai_jinja_v_bool(x <= y);
       return ANYINFER_OK;
     case OP_GT:
-      *out = jv_bool(x > y);
+      *out = ai_jinja_v_bool(x > y);
       return ANYINFER_OK;
     case OP_GE:
-      *out = jv_bool(x >= y);
+      *out = ai_jinja_v_bool(x >= y);
       return ANYINFER_OK;
     case OP_DIV:
-      if (y == 0) return jerr(cx, at, "division by zero");
-      *out = jv_float(x / y);
+      if (y == 0) return ai_jinja_err(cx, at, "division by zero");
+      *out = ai_jinja_v_float(x / y);
       return ANYINFER_OK;
     default:
       break;
@@ -67,7 +68,7 @@ static anyinfer_status arith(struct jctx *cx, uint32_t at, int op, const struct 
         break;
       case OP_FLOORDIV:
       case OP_MOD:
-        if (q == 0) return jerr(cx, at, "division by zero");
+        if (q == 0) return ai_jinja_err(cx, at, "division by zero");
         if (p == INT64_MIN && q == -1) {
           ovf = true;
           break;
@@ -80,10 +81,10 @@ static anyinfer_status arith(struct jctx *cx, uint32_t at, int op, const struct 
         }
         break;
       default:
-        return jerr(cx, at, "unsupported operator '%s' for numbers", op_name(op));
+        return ai_jinja_err(cx, at, "unsupported operator '%s' for numbers", op_name(op));
     }
-    if (ovf) return jerr(cx, at, "integer overflow in '%s'", op_name(op));
-    *out = jv_int(r);
+    if (ovf) return ai_jinja_err(cx, at, "integer overflow in '%s'", op_name(op));
+    *out = ai_jinja_v_int(r);
     return ANYINFER_OK;
   }
   double r;
@@ -98,29 +99,29 @@ static anyinfer_status arith(struct jctx *cx, uint32_t at, int op, const struct 
       r = x * y;
       break;
     case OP_FLOORDIV:
-      if (y == 0) return jerr(cx, at, "division by zero");
+      if (y == 0) return ai_jinja_err(cx, at, "division by zero");
       r = floor(x / y);
       break;
     case OP_MOD:
-      if (y == 0) return jerr(cx, at, "division by zero");
+      if (y == 0) return ai_jinja_err(cx, at, "division by zero");
       r = fmod(x, y);
       break;
     default:
-      return jerr(cx, at, "unsupported operator '%s' for numbers", op_name(op));
+      return ai_jinja_err(cx, at, "unsupported operator '%s' for numbers", op_name(op));
   }
-  *out = jv_float(r);
+  *out = ai_jinja_v_float(r);
   return ANYINFER_OK;
 }
 
 static anyinfer_status power(struct jctx *cx, uint32_t at, const struct jv *a, const struct jv *b,
                              struct jv *out) {
   double x = num(a), y = num(b);
-  if (x == 0 && y < 0) return jerr(cx, at, "0 cannot be raised to a negative power");
+  if (x == 0 && y < 0) return ai_jinja_err(cx, at, "0 cannot be raised to a negative power");
   double r = pow(x, y);
-  if (!isfinite(r)) return jerr(cx, at, "'**' result is not a finite number");
+  if (!isfinite(r)) return ai_jinja_err(cx, at, "'**' result is not a finite number");
   bool is_float = a->kind == JV_FLOAT || b->kind == JV_FLOAT || y < 0;
-  if (!is_float && fabs(r) >= 9.2e18) return jerr(cx, at, "integer overflow in '**'");
-  *out = is_float ? jv_float(r) : jv_int((int64_t)r);
+  if (!is_float && fabs(r) >= 9.2e18) return ai_jinja_err(cx, at, "integer overflow in '**'");
+  *out = is_float ? ai_jinja_v_float(r) : ai_jinja_v_int((int64_t)r);
   return ANYINFER_OK;
 }
 
@@ -134,49 +135,49 @@ static bool str_contains(const struct jv *hay, const struct jv *needle) {
 anyinfer_status ai_jinja_binary(struct jctx *cx, uint32_t at, int op, const struct jv *a,
                                 const struct jv *b, struct jv *out) {
   if (op == OP_EQ || op == OP_NE) {
-    bool eq = jv_equal(a, b);
-    *out = jv_bool(op == OP_EQ ? eq : !eq);
+    bool eq = ai_jinja_v_equal(a, b);
+    *out = ai_jinja_v_bool(op == OP_EQ ? eq : !eq);
     return ANYINFER_OK;
   }
   bool is_in = op == OP_IN || op == OP_NOT_IN;
   if (a->kind == JV_UNDEF || b->kind == JV_UNDEF) {
     if (b->kind == JV_UNDEF && is_in) {
-      *out = jv_bool(op == OP_NOT_IN);
+      *out = ai_jinja_v_bool(op == OP_NOT_IN);
       return ANYINFER_OK;
     }
-    return jerr(cx, at, "cannot apply '%s' to an undefined value", op_name(op));
+    return ai_jinja_err(cx, at, "cannot apply '%s' to an undefined value", op_name(op));
   }
   if (a->kind == JV_NONE || b->kind == JV_NONE)
-    return jerr(cx, at, "cannot apply '%s' to none", op_name(op));
+    return ai_jinja_err(cx, at, "cannot apply '%s' to none", op_name(op));
   if (op == OP_CONCAT) return concat(cx, at, a, b, out);
   bool an = is_num(a) || a->kind == JV_BOOL, bn = is_num(b) || b->kind == JV_BOOL;
   if (op == OP_POW && an && bn) return power(cx, at, a, b, out);
   if (is_num(a) && is_num(b)) return arith(cx, at, op, a, b, out);
   if (a->kind == JV_LIST && b->kind == JV_LIST && op == OP_ADD) {
-    struct jlist *l = jlist_new(cx->ar);
-    if (!l) return jerr_nomem(cx, at);
+    struct jlist *l = ai_jinja_list_new(cx->ar);
+    if (!l) return ai_jinja_err_nomem(cx, at);
     for (size_t i = 0; i < a->l->n; i++)
-      if (!jlist_push(cx->ar, l, a->l->v[i])) return jerr_nomem(cx, at);
+      if (!ai_jinja_list_push(cx->ar, l, a->l->v[i])) return ai_jinja_err_nomem(cx, at);
     for (size_t i = 0; i < b->l->n; i++)
-      if (!jlist_push(cx->ar, l, b->l->v[i])) return jerr_nomem(cx, at);
+      if (!ai_jinja_list_push(cx->ar, l, b->l->v[i])) return ai_jinja_err_nomem(cx, at);
     *out = (struct jv){.kind = JV_LIST, .l = l};
     return ANYINFER_OK;
   }
   if (b->kind == JV_LIST && is_in) {
     bool found = false;
-    for (size_t i = 0; i < b->l->n && !found; i++) found = jv_equal(a, &b->l->v[i]);
-    *out = jv_bool(found == (op == OP_IN));
+    for (size_t i = 0; i < b->l->n && !found; i++) found = ai_jinja_v_equal(a, &b->l->v[i]);
+    *out = ai_jinja_v_bool(found == (op == OP_IN));
     return ANYINFER_OK;
   }
   if ((a->kind == JV_STR || b->kind == JV_STR) && op == OP_ADD) return concat(cx, at, a, b, out);
   if (a->kind == JV_STR && b->kind == JV_STR && is_in) {
-    *out = jv_bool(str_contains(b, a) == (op == OP_IN));
+    *out = ai_jinja_v_bool(str_contains(b, a) == (op == OP_IN));
     return ANYINFER_OK;
   }
   if (a->kind == JV_STR && (b->kind == JV_DICT || b->kind == JV_NS) && is_in) {
-    *out = jv_bool((jdict_get(b->d, a->s, a->n) != NULL) == (op == OP_IN));
+    *out = ai_jinja_v_bool((ai_jinja_dict_get(b->d, a->s, a->n) != NULL) == (op == OP_IN));
     return ANYINFER_OK;
   }
-  return jerr(cx, at, "unsupported operator '%s' between %s and %s", op_name(op), jv_kind_name(a),
-              jv_kind_name(b));
+  return ai_jinja_err(cx, at, "unsupported operator '%s' between %s and %s", op_name(op),
+                      ai_jinja_v_kind_name(a), ai_jinja_v_kind_name(b));
 }

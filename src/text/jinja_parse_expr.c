@@ -54,7 +54,7 @@ anyinfer_status ai_jp_expect_kind(struct parser *ps, enum jtok_kind kind, const 
 }
 
 struct jnode *ai_jp_node(struct parser *ps, uint8_t kind, uint32_t pos) {
-  struct jnode *nd = jarena_alloc(ps->ar, sizeof *nd);
+  struct jnode *nd = ai_jinja_arena_alloc(ps->ar, sizeof *nd);
   if (nd) {
     nd->kind = kind;
     nd->pos = pos;
@@ -65,7 +65,7 @@ struct jnode *ai_jp_node(struct parser *ps, uint8_t kind, uint32_t pos) {
 bool ai_jp_nl_push(struct parser *ps, struct nlist *l, struct jnode *nd) {
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 4;
-    struct jnode **p = jarena_alloc(ps->ar, cap * sizeof *p);
+    struct jnode **p = ai_jinja_arena_alloc(ps->ar, cap * sizeof *p);
     if (!p) return false;
     if (l->n) memcpy(p, l->v, l->n * sizeof *p);
     l->v = p;
@@ -238,9 +238,9 @@ anyinfer_status ai_jp_parse_primary(struct parser *ps, struct jnode **out) {
       break;
     case TK_STRING: {
       struct jbuf b = {0};
-      if (!jbuf_put(ps->ar, &b, t->text, t->len)) return ai_jp_pnomem(ps);
+      if (!ai_jinja_buf_put(ps->ar, &b, t->text, t->len)) return ai_jp_pnomem(ps);
       while (ai_jp_peek(ps, 0)->kind == TK_STRING) { /* 'a' 'b' is 'ab' */
-        if (!jbuf_put(ps->ar, &b, ai_jp_peek(ps, 0)->text, ai_jp_peek(ps, 0)->len))
+        if (!ai_jinja_buf_put(ps->ar, &b, ai_jp_peek(ps, 0)->text, ai_jp_peek(ps, 0)->len))
           return ai_jp_pnomem(ps);
         ps->i++;
       }

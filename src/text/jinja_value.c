@@ -16,7 +16,7 @@ struct jarena_chunk {
 
 #define JARENA_CHUNK 65536
 
-void *jarena_alloc(struct jarena *ar, size_t n) {
+void *ai_jinja_arena_alloc(struct jarena *ar, size_t n) {
   size_t need = (n + 15) & ~(size_t)15;
   if (need < n) return NULL;
   struct jarena_chunk *c = ar->head;
@@ -50,7 +50,7 @@ void *jarena_alloc(struct jarena *ar, size_t n) {
   return p;
 }
 
-void jarena_free_all(struct jarena *ar) {
+void ai_jinja_arena_free_all(struct jarena *ar) {
   struct jarena_chunk *c = ar->head;
   while (c) {
     struct jarena_chunk *next = c->next;
@@ -61,7 +61,7 @@ void jarena_free_all(struct jarena *ar) {
   ar->used_bytes = 0;
 }
 
-bool jbuf_put(struct jarena *ar, struct jbuf *b, const char *s, size_t n) {
+bool ai_jinja_buf_put(struct jarena *ar, struct jbuf *b, const char *s, size_t n) {
   if (n == 0) return true;
   if (b->cap - b->n < n + 1) {
     size_t cap = b->cap ? b->cap : 64;
@@ -69,7 +69,7 @@ bool jbuf_put(struct jarena *ar, struct jbuf *b, const char *s, size_t n) {
       if (cap > SIZE_MAX / 2) return false;
       cap *= 2;
     }
-    char *p = jarena_alloc(ar, cap);
+    char *p = ai_jinja_arena_alloc(ar, cap);
     if (!p) return false;
     if (b->n) memcpy(p, b->p, b->n);
     b->p = p;
@@ -81,26 +81,26 @@ bool jbuf_put(struct jarena *ar, struct jbuf *b, const char *s, size_t n) {
   return true;
 }
 
-struct jv jv_undef(void) {
+struct jv ai_jinja_v_undef(void) {
   return (struct jv){.kind = JV_UNDEF};
 }
-struct jv jv_none(void) {
+struct jv ai_jinja_v_none(void) {
   return (struct jv){.kind = JV_NONE};
 }
-struct jv jv_bool(bool b) {
+struct jv ai_jinja_v_bool(bool b) {
   return (struct jv){.kind = JV_BOOL, .b = b};
 }
-struct jv jv_int(int64_t i) {
+struct jv ai_jinja_v_int(int64_t i) {
   return (struct jv){.kind = JV_INT, .i = i};
 }
-struct jv jv_float(double f) {
+struct jv ai_jinja_v_float(double f) {
   return (struct jv){.kind = JV_FLOAT, .f = f};
 }
-struct jv jv_str(const char *s, size_t n) {
+struct jv ai_jinja_v_str(const char *s, size_t n) {
   return (struct jv){.kind = JV_STR, .s = n ? s : "", .n = n};
 }
 
-bool jv_truthy(const struct jv *v) {
+bool ai_jinja_v_truthy(const struct jv *v) {
   switch (v->kind) {
     case JV_BOOL:
       return v->b;
@@ -123,19 +123,19 @@ bool jv_truthy(const struct jv *v) {
   }
 }
 
-bool jv_str_eq(const struct jv *v, const char *s) {
+bool ai_jinja_v_str_eq(const struct jv *v, const char *s) {
   size_t n = strlen(s);
   return v->kind == JV_STR && v->n == n && memcmp(v->s, s, n) == 0;
 }
 
-struct jlist *jlist_new(struct jarena *ar) {
-  return jarena_alloc(ar, sizeof(struct jlist));
+struct jlist *ai_jinja_list_new(struct jarena *ar) {
+  return ai_jinja_arena_alloc(ar, sizeof(struct jlist));
 }
 
-bool jlist_push(struct jarena *ar, struct jlist *l, struct jv v) {
+bool ai_jinja_list_push(struct jarena *ar, struct jlist *l, struct jv v) {
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 8;
-    struct jv *p = jarena_alloc(ar, cap * sizeof *p);
+    struct jv *p = ai_jinja_arena_alloc(ar, cap * sizeof *p);
     if (!p) return false;
     if (l->n) memcpy(p, l->v, l->n * sizeof *p);
     l->v = p;
@@ -145,26 +145,26 @@ bool jlist_push(struct jarena *ar, struct jlist *l, struct jv v) {
   return true;
 }
 
-struct jdict *jdict_new(struct jarena *ar) {
-  return jarena_alloc(ar, sizeof(struct jdict));
+struct jdict *ai_jinja_dict_new(struct jarena *ar) {
+  return ai_jinja_arena_alloc(ar, sizeof(struct jdict));
 }
 
-struct jv *jdict_get(const struct jdict *d, const char *k, size_t kn) {
+struct jv *ai_jinja_dict_get(const struct jdict *d, const char *k, size_t kn) {
   for (size_t i = 0; i < d->n; i++)
     if (d->keys[i].n == kn && memcmp(d->keys[i].s, k, kn) == 0) return &d->vals[i];
   return NULL;
 }
 
-bool jdict_set(struct jarena *ar, struct jdict *d, const char *k, size_t kn, struct jv v) {
-  struct jv *slot = jdict_get(d, k, kn);
+bool ai_jinja_dict_set(struct jarena *ar, struct jdict *d, const char *k, size_t kn, struct jv v) {
+  struct jv *slot = ai_jinja_dict_get(d, k, kn);
   if (slot) {
     *slot = v;
     return true;
   }
   if (d->n == d->cap) {
     size_t cap = d->cap ? d->cap * 2 : 8;
-    struct jv *keys = jarena_alloc(ar, cap * sizeof *keys);
-    struct jv *vals = jarena_alloc(ar, cap * sizeof *vals);
+    struct jv *keys = ai_jinja_arena_alloc(ar, cap * sizeof *keys);
+    struct jv *vals = ai_jinja_arena_alloc(ar, cap * sizeof *vals);
     if (!keys || !vals) return false;
     if (d->n) {
       memcpy(keys, d->keys, d->n * sizeof *keys);
@@ -174,12 +174,12 @@ bool jdict_set(struct jarena *ar, struct jdict *d, const char *k, size_t kn, str
     d->vals = vals;
     d->cap = cap;
   }
-  d->keys[d->n] = jv_str(k, kn);
+  d->keys[d->n] = ai_jinja_v_str(k, kn);
   d->vals[d->n++] = v;
   return true;
 }
 
-bool jv_equal(const struct jv *a, const struct jv *b) {
+bool ai_jinja_v_equal(const struct jv *a, const struct jv *b) {
   bool an = a->kind == JV_INT || a->kind == JV_FLOAT || a->kind == JV_BOOL;
   bool bn = b->kind == JV_INT || b->kind == JV_FLOAT || b->kind == JV_BOOL;
   if (an && bn) {
@@ -198,7 +198,7 @@ bool jv_equal(const struct jv *a, const struct jv *b) {
   return false;
 }
 
-const char *jv_kind_name(const struct jv *v) {
+const char *ai_jinja_v_kind_name(const struct jv *v) {
   static const char *const names[] = {"undefined", "none",     "boolean", "integer",
                                       "float",     "string",   "list",    "dict",
                                       "namespace", "function", "macro"};
@@ -231,11 +231,11 @@ static bool put_number(struct jarena *ar, struct jbuf *out, const struct jv *v, 
     if (float_dot && isfinite(v->f) && v->f == floor(v->f) && fabs(v->f) < 1e21)
       n += snprintf(buf + n, sizeof buf - (size_t)n, ".0");
   }
-  return jbuf_put(ar, out, buf, (size_t)n);
+  return ai_jinja_buf_put(ar, out, buf, (size_t)n);
 }
 
 static bool put_json_string(struct jarena *ar, struct jbuf *out, const char *s, size_t n) {
-  if (!jbuf_put(ar, out, "\"", 1)) return false;
+  if (!ai_jinja_buf_put(ar, out, "\"", 1)) return false;
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -270,59 +270,62 @@ static bool put_json_string(struct jarena *ar, struct jbuf *out, const char *s, 
         }
     }
     if (!esc) continue;
-    if (!jbuf_put(ar, out, s + run, i - run) || !jbuf_put(ar, out, esc, strlen(esc))) return false;
+    if (!ai_jinja_buf_put(ar, out, s + run, i - run) ||
+        !ai_jinja_buf_put(ar, out, esc, strlen(esc)))
+      return false;
     run = i + 1;
   }
-  return jbuf_put(ar, out, s + run, n - run) && jbuf_put(ar, out, "\"", 1);
+  return ai_jinja_buf_put(ar, out, s + run, n - run) && ai_jinja_buf_put(ar, out, "\"", 1);
 }
 
 static bool put_pad(struct jarena *ar, struct jbuf *out, int indent, int depth) {
-  if (!jbuf_put(ar, out, "\n", 1)) return false;
+  if (!ai_jinja_buf_put(ar, out, "\n", 1)) return false;
   for (int k = 0; k < indent * depth; k++)
-    if (!jbuf_put(ar, out, " ", 1)) return false;
+    if (!ai_jinja_buf_put(ar, out, " ", 1)) return false;
   return true;
 }
 
-bool jv_to_json(struct jarena *ar, struct jbuf *out, const struct jv *v, int indent, int depth,
-                bool undefined_as_null, bool *bad) {
+bool ai_jinja_v_to_json(struct jarena *ar, struct jbuf *out, const struct jv *v, int indent,
+                        int depth, bool undefined_as_null, bool *bad) {
   const char *item_sep = indent > 0 ? "," : ", ";
   switch (v->kind) {
     case JV_NONE:
-      return jbuf_put(ar, out, "null", 4);
+      return ai_jinja_buf_put(ar, out, "null", 4);
     case JV_UNDEF:
-      return undefined_as_null ? jbuf_put(ar, out, "null", 4) : jbuf_put(ar, out, "undefined", 9);
+      return undefined_as_null ? ai_jinja_buf_put(ar, out, "null", 4)
+                               : ai_jinja_buf_put(ar, out, "undefined", 9);
     case JV_BOOL:
-      return v->b ? jbuf_put(ar, out, "true", 4) : jbuf_put(ar, out, "false", 5);
+      return v->b ? ai_jinja_buf_put(ar, out, "true", 4) : ai_jinja_buf_put(ar, out, "false", 5);
     case JV_INT:
     case JV_FLOAT:
-      if (v->kind == JV_FLOAT && !isfinite(v->f)) return jbuf_put(ar, out, "null", 4);
+      if (v->kind == JV_FLOAT && !isfinite(v->f)) return ai_jinja_buf_put(ar, out, "null", 4);
       return put_number(ar, out, v, false);
     case JV_STR:
       return put_json_string(ar, out, v->s, v->n);
     case JV_LIST: {
-      if (!jbuf_put(ar, out, "[", 1)) return false;
+      if (!ai_jinja_buf_put(ar, out, "[", 1)) return false;
       for (size_t i = 0; i < v->l->n; i++) {
-        if (i && !jbuf_put(ar, out, item_sep, strlen(item_sep))) return false;
+        if (i && !ai_jinja_buf_put(ar, out, item_sep, strlen(item_sep))) return false;
         if (indent > 0 && !put_pad(ar, out, indent, depth + 1)) return false;
-        if (!jv_to_json(ar, out, &v->l->v[i], indent, depth + 1, undefined_as_null, bad))
+        if (!ai_jinja_v_to_json(ar, out, &v->l->v[i], indent, depth + 1, undefined_as_null, bad))
           return false;
       }
       if (indent > 0 && v->l->n > 0 && !put_pad(ar, out, indent, depth)) return false;
-      return jbuf_put(ar, out, "]", 1);
+      return ai_jinja_buf_put(ar, out, "]", 1);
     }
     case JV_DICT:
     case JV_NS: {
-      if (!jbuf_put(ar, out, "{", 1)) return false;
+      if (!ai_jinja_buf_put(ar, out, "{", 1)) return false;
       for (size_t i = 0; i < v->d->n; i++) {
-        if (i && !jbuf_put(ar, out, item_sep, strlen(item_sep))) return false;
+        if (i && !ai_jinja_buf_put(ar, out, item_sep, strlen(item_sep))) return false;
         if (indent > 0 && !put_pad(ar, out, indent, depth + 1)) return false;
         if (!put_json_string(ar, out, v->d->keys[i].s, v->d->keys[i].n) ||
-            !jbuf_put(ar, out, ": ", 2) ||
-            !jv_to_json(ar, out, &v->d->vals[i], indent, depth + 1, undefined_as_null, bad))
+            !ai_jinja_buf_put(ar, out, ": ", 2) ||
+            !ai_jinja_v_to_json(ar, out, &v->d->vals[i], indent, depth + 1, undefined_as_null, bad))
           return false;
       }
       if (indent > 0 && v->d->n > 0 && !put_pad(ar, out, indent, depth)) return false;
-      return jbuf_put(ar, out, "}", 1);
+      return ai_jinja_buf_put(ar, out, "}", 1);
     }
     default:
       *bad = true;
@@ -330,29 +333,30 @@ bool jv_to_json(struct jarena *ar, struct jbuf *out, const struct jv *v, int ind
   }
 }
 
-bool jv_to_text(struct jarena *ar, struct jbuf *out, const struct jv *v) {
+bool ai_jinja_v_to_text(struct jarena *ar, struct jbuf *out, const struct jv *v) {
   bool bad = false;
   switch (v->kind) {
     case JV_UNDEF:
     case JV_NONE:
       return true;
     case JV_BOOL:
-      return v->b ? jbuf_put(ar, out, "true", 4) : jbuf_put(ar, out, "false", 5);
+      return v->b ? ai_jinja_buf_put(ar, out, "true", 4) : ai_jinja_buf_put(ar, out, "false", 5);
     case JV_INT:
     case JV_FLOAT:
       return put_number(ar, out, v, v->kind == JV_FLOAT);
     case JV_STR:
-      return jbuf_put(ar, out, v->s, v->n);
+      return ai_jinja_buf_put(ar, out, v->s, v->n);
     case JV_LIST:
     case JV_DICT:
     case JV_NS:
-      return jv_to_json(ar, out, v, -1, 0, false, &bad);
+      return ai_jinja_v_to_json(ar, out, v, -1, 0, false, &bad);
     default:
-      return jbuf_put(ar, out, "[function]", 10);
+      return ai_jinja_buf_put(ar, out, "[function]", 10);
   }
 }
 
-bool jscope_set(struct jarena *ar, struct jscope *sc, const char *name, size_t nlen, struct jv v) {
+bool ai_jinja_scope_set(struct jarena *ar, struct jscope *sc, const char *name, size_t nlen,
+                        struct jv v) {
   for (size_t i = 0; i < sc->n; i++) {
     if (sc->vars[i].nlen == nlen && memcmp(sc->vars[i].name, name, nlen) == 0) {
       sc->vars[i].v = v;
@@ -361,7 +365,7 @@ bool jscope_set(struct jarena *ar, struct jscope *sc, const char *name, size_t n
   }
   if (sc->n == sc->cap) {
     size_t cap = sc->cap ? sc->cap * 2 : 8;
-    struct jvar *p = jarena_alloc(ar, cap * sizeof *p);
+    struct jvar *p = ai_jinja_arena_alloc(ar, cap * sizeof *p);
     if (!p) return false;
     if (sc->n) memcpy(p, sc->vars, sc->n * sizeof *p);
     sc->vars = p;
@@ -371,15 +375,15 @@ bool jscope_set(struct jarena *ar, struct jscope *sc, const char *name, size_t n
   return true;
 }
 
-struct jv jscope_get(const struct jscope *sc, const char *name, size_t nlen) {
+struct jv ai_jinja_scope_get(const struct jscope *sc, const char *name, size_t nlen) {
   for (; sc; sc = sc->parent)
     for (size_t i = 0; i < sc->n; i++)
       if (sc->vars[i].nlen == nlen && memcmp(sc->vars[i].name, name, nlen) == 0)
         return sc->vars[i].v;
-  return jv_undef();
+  return ai_jinja_v_undef();
 }
 
-anyinfer_status jerr(struct jctx *cx, uint32_t pos, const char *fmt, ...) {
+anyinfer_status ai_jinja_err(struct jctx *cx, uint32_t pos, const char *fmt, ...) {
   char msg[AI_ERROR_CAP];
   va_list ap;
   va_start(ap, fmt);
@@ -390,8 +394,8 @@ anyinfer_status jerr(struct jctx *cx, uint32_t pos, const char *fmt, ...) {
   return ai_error_set(cx->err, ANYINFER_E_TEMPLATE, "jinja: line %d col %d: %s", line, col, msg);
 }
 
-anyinfer_status jerr_nomem(struct jctx *cx, uint32_t pos) {
+anyinfer_status ai_jinja_err_nomem(struct jctx *cx, uint32_t pos) {
   if (cx->ar->over_limit)
-    return jerr(cx, pos, "render needs more than %zu bytes of memory", cx->ar->max_bytes);
+    return ai_jinja_err(cx, pos, "render needs more than %zu bytes of memory", cx->ar->max_bytes);
   return ai_error_set(cx->err, ANYINFER_E_NOMEM, "jinja: out of memory while rendering");
 }
