@@ -17,11 +17,11 @@ static void attend_one(const struct attention_task *a, float *scores, int64_t t,
   int64_t g = h / (n_head / n_kv_head);
   int64_t n_keys = a->p->is_causal ? a->p->n_past + t + 1 : a->p->n_past + a->q->ne[2];
   const float *q = ai_tensor_row(a->q, h, t, 0);
+  const ai_vec_dot_fn dot = a->ctx->kernels[AI_TYPE_F32].vec_dot;
   float max = -INFINITY;
   for (int64_t j = 0; j < n_keys; j++) {
-    const float *k = ai_tensor_row(a->k, j, g, 0);
-    float s = 0.0f;
-    for (int64_t i = 0; i < head_dim; i++) s += q[i] * k[i];
+    float s;
+    dot(head_dim, &s, q, ai_tensor_row(a->k, j, g, 0));
     scores[j] = s * a->p->scale;
     if (scores[j] > max) max = scores[j];
   }
