@@ -31,17 +31,20 @@ static char *read_file(const char *path) {
   return buf;
 }
 
-static int usage(void) {
-  fprintf(stderr,
+static int usage(FILE *out, int status) {
+  fprintf(out,
           "usage: anyinfer template -m MODEL [--chat-template-file F] --messages MSGS.json "
-          "[--add-generation-prompt]\n");
-  return 2;
+          "[--add-generation-prompt]\n\n"
+          "Renders the model's chat template (or the file's) over the messages, a JSON array of\n"
+          "{\"role\": ..., \"content\": ...}, and prints the text exactly (no newline added).\n");
+  return status;
 }
 
 int cmd_template(int argc, char **argv) {
   const char *model_path = NULL, *tpl_path = NULL, *msgs_path = NULL;
   bool add_gen = false;
   for (int i = 1; i < argc; i++) {
+    if (cli_is_help(argv[i])) return usage(stdout, 0);
     if ((strcmp(argv[i], "-m") == 0 || strcmp(argv[i], "--model") == 0) && i + 1 < argc)
       model_path = argv[++i];
     else if (strcmp(argv[i], "--chat-template-file") == 0 && i + 1 < argc)
@@ -51,9 +54,9 @@ int cmd_template(int argc, char **argv) {
     else if (strcmp(argv[i], "--add-generation-prompt") == 0)
       add_gen = true;
     else
-      return usage();
+      return usage(stderr, 2);
   }
-  if (!model_path || !msgs_path) return usage();
+  if (!model_path || !msgs_path) return usage(stderr, 2);
   int rc = 1;
   char *tpl = NULL, *text = NULL, errbuf[512] = "";
   anyinfer_chat_message *msgs = NULL;
