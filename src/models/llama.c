@@ -371,6 +371,11 @@ void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const 
     ops->silu_mul(b, &gate, &up, &gate);
     ops->matmul(b, &w_down, &gate, NULL, &xn);
     ops->add(b, &x, &xn, &x);
+    if (s->on_layer) {
+      ai_backend_sync(s->backend);
+      s->on_layer(il, (const float *)ai_tensor_row(&x, 0, 0, 0), hp->n_embd, n_tok,
+                  s->on_layer_user_data);
+    }
   }
 
   if (!on_logits) return;

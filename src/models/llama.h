@@ -57,6 +57,11 @@ struct ai_llama_state {
   struct ai_tensor x, xn, q, k, v, attn, gate, up, logits; /* [.., n_batch] views */
   struct ai_tensor *k_cache, *v_cache; /* n_layer each: [head_dim, n_ctx, n_head_kv] */
   float *rope_freqs;                   /* host copy of rope_freqs (F32) or NULL */
+  /* Debugging and parity tests: when set, receives the residual stream after each layer
+   * ([n_embd, n_tok] F32, host memory, valid during the call), so a mismatch with a reference
+   * implementation can be traced to the first layer that diverges. NULL in normal use. */
+  void (*on_layer)(int32_t il, const float *x, int64_t n_embd, int64_t n_tok, void *user_data);
+  void *on_layer_user_data;
   struct ai_alloc alloc;
 };
 
