@@ -139,33 +139,44 @@ static INLINE TARGET_AVX512 float hsum512(__m512 v) {
 }
 
 /* y[t * ys + r] = dot(row r, token t) for RT rows x TT tokens over nb blocks. w, xq point at the
- * first row / token. RT, TT are constants at every call so the accumulators live in registers. */
+ * first row / token. RT, TT are constants at every call so the accumulators live in registers.
+ *
+ * Prefetch: rows are contiguous, so the RT rows of this tile and of the next one are two adjacent
+ * spans of RT * wrb bytes. Reading RT rows side by side breaks the span into RT short streams
+ * (one row, ~1-2 KB each), too short for the hardware prefetchers to lock on: streaming Q6_K ran
+ * at ~12 GB/s on one Zen 5 core, ~30 GB/s with this. So every block step also prefetches the next
+ * RT * bb bytes of the following span, in order; it is resident by the time the next tile starts.
+ * Prefetches past the band or the tensor are harmless (they never fault) and cost at most one
+ * tile of bandwidth per call. */
 static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int TT, int64_t nb,
                                          const uint8_t *w, size_t wrb, const uint8_t *xq,
                                          size_t xrb, float *y, int64_t ys) {
   const size_t bb = kq_block_bytes[type];
+  const char *pf = (const char *)w + (size_t)RT * wrb;
   __m512 facc[4][4];
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int r = 0; r < RT; r++) {
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int t = 0; t < TT; t++) facc[r][t] = _mm512_setzero_ps();
   }
   for (int64_t b = 0; b < nb; b++) {
     struct meta512 m[4];
     __m512i iacc[4][4];
-    #pragma GCC unroll 8
+    for (size_t o = 0; o < RT * bb; o += 64) _mm_prefetch(pf + o, _MM_HINT_T0);
+    pf += RT * bb;
+#pragma GCC unroll 8
     for (int r = 0; r < RT; r++) {
       m[r] = meta512_load(type, w + (size_t)r * wrb + (size_t)b * bb);
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int t = 0; t < TT; t++) iacc[r][t] = _mm512_setzero_si512();
     }
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int p = 0; p < 4; p++) {
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int r = 0; r < RT; r++) {
         const __m512i wv = weights512(type, w + (size_t)r * wrb + (size_t)b * bb, p);
         const __m512i sv = scales512(type, &m[r], p);
-        #pragma GCC unroll 8
+#pragma GCC unroll 8
         for (int t = 0; t < TT; t++) {
           const __m512i a =
               _mm512_loadu_si512(xq + (size_t)t * xrb + (size_t)b * Q8_BYTES + Q8_QS + 64 * p);
@@ -173,14 +184,14 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
         }
       }
     }
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int t = 0; t < TT; t++) {
       const uint8_t *ab = xq + (size_t)t * xrb + (size_t)b * Q8_BYTES;
       float ad;
       memcpy(&ad, ab, sizeof ad);
       const __m512 adv = _mm512_set1_ps(ad);
       const __m256i bsums = _mm256_loadu_si256((const __m256i *)(ab + Q8_BSUMS));
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int r = 0; r < RT; r++) {
         const __m256i corr = _mm256_madd_epi16(bsums, m[r].aux);
         if (type == KQ6) { /* levels are stored +32: take back 32 * sum_g sc_g * bsum_g */
@@ -196,9 +207,9 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
       }
     }
   }
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int r = 0; r < RT; r++) {
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int t = 0; t < TT; t++) y[t * ys + r] = hsum512(facc[r][t]);
   }
 }
@@ -310,27 +321,27 @@ static INLINE TARGET_AVX2 void tile256(enum kq type, const int TT, int64_t nb, c
                                        const uint8_t *xq, size_t xrb, float *y, int64_t ys) {
   const size_t bb = kq_block_bytes[type];
   __m256 facc[4];
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int t = 0; t < TT; t++) facc[t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
     const uint8_t *blk = w + (size_t)b * bb;
     struct meta256 m;
     meta256_load(type, blk, &m);
     __m256i iacc[4];
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int t = 0; t < TT; t++) iacc[t] = _mm256_setzero_si256();
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int s = 0; s < 8; s++) {
       const __m256i wv = weights256(type, blk, s);
       const __m256i sv = scales256(type, &m, s);
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int t = 0; t < TT; t++) {
         const __m256i a = _mm256_loadu_si256(
             (const __m256i *)(xq + (size_t)t * xrb + (size_t)b * Q8_BYTES + Q8_QS + 32 * s));
         iacc[t] = _mm256_add_epi32(iacc[t], _mm256_madd_epi16(_mm256_maddubs_epi16(wv, a), sv));
       }
     }
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int t = 0; t < TT; t++) {
       const uint8_t *ab = xq + (size_t)t * xrb + (size_t)b * Q8_BYTES;
       float ad;
@@ -345,7 +356,7 @@ static INLINE TARGET_AVX2 void tile256(enum kq type, const int TT, int64_t nb, c
       }
     }
   }
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int t = 0; t < TT; t++) y[t * ys] = hsum256(facc[t]);
 }
 
