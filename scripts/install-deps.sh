@@ -28,5 +28,6 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "install-deps: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Optional packages are GPU builds of llama.cpp (CUDA, Vulkan) we never load: skip ~700 MB.
+  npm ci --omit=optional --no-audit --no-fund --loglevel=error
 fi
