@@ -8,6 +8,7 @@ int cmd_run(int argc, char **argv);
 int cmd_chat(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_convert_vocab(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_template(int, char **);
@@ -19,6 +20,7 @@ const struct cli_command cli_commands[] = {
     {"chat", "interactive chat with the model's template", cmd_chat},
     {"info", "architecture, metadata and tensors of a GGUF file", cmd_info},
     {"bench", "prompt-processing and generation speed", cmd_bench},
+    {"convert", "Hugging Face model folder -> GGUF", cmd_convert},
     {"convert-vocab", "tokenizer.json -> vocab-only GGUF", cmd_convert_vocab},
     {"tokenize", "text -> token ids (or --decode ids -> text)", cmd_tokenize},
     {"template", "render messages with the chat template", cmd_template},
