@@ -304,11 +304,17 @@ typedef enum anyinfer_stop_reason {
   ANYINFER_STOP_CONTEXT = 4,    /* the context window filled up */
 } anyinfer_stop_reason;
 
+/* Receives each generated token id as it is sampled (an end-of-generation token is not passed).
+ * Return false to stop (ANYINFER_STOP_CALLBACK). */
+typedef bool (*anyinfer_token_fn)(int32_t token, void *user_data);
+
 typedef struct anyinfer_generate_params {
   int32_t max_tokens;           /* most tokens to generate; -1: until EOG or context end */
   anyinfer_sampler_params sampler;
   const char *const *stop;      /* stop strings (not emitted), may be NULL */
   size_t n_stop;
+  anyinfer_token_fn on_token;   /* may be NULL */
+  void *on_token_user_data;
 } anyinfer_generate_params;
 
 ANYINFER_API void anyinfer_generate_default_params(anyinfer_generate_params *params);

@@ -12,8 +12,16 @@ static void usage(FILE *out) {
           "  -f, --file FILE         read the prompt from FILE\n"
           "      --chat              wrap the prompt as a user message in the model's chat "
           "template\n"
+          "      --ids               print the generated token ids (one line) instead of text\n"
           "%s",
           gen_options_help);
+}
+
+static bool print_id(int32_t token, void *user_data) {
+  bool *is_first = user_data;
+  printf(*is_first ? "%d" : " %d", token);
+  *is_first = false;
+  return true;
 }
 
 static bool print_piece(const char *text, size_t len, void *user_data) {
@@ -48,7 +56,7 @@ int cmd_run(int argc, char **argv) {
   struct gen_options o;
   gen_options_init(&o);
   const char *prompt = NULL, *prompt_file = NULL;
-  bool use_chat = false;
+  bool use_chat = false, print_ids = false, is_first_id = true;
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) {
       usage(stdout);
@@ -63,6 +71,8 @@ int cmd_run(int argc, char **argv) {
       if (!cli_str_arg(argc, argv, &i, &prompt_file)) return usage(stderr), 2;
     } else if (strcmp(argv[i], "--chat") == 0) {
       use_chat = true;
+    } else if (strcmp(argv[i], "--ids") == 0) {
+      print_ids = true;
     } else {
       fprintf(stderr, "anyinfer run: unknown option '%s'\n", argv[i]);
       return usage(stderr), 2;
@@ -93,7 +103,11 @@ int cmd_run(int argc, char **argv) {
     goto done;
   }
   anyinfer_generate_result res;
-  st = anyinfer_session_generate(s, tokens, n, &o.gen, print_piece, NULL, &res);
+  if (print_ids) {
+    o.gen.on_token = print_id;
+    o.gen.on_token_user_data = &is_first_id;
+  }
+  st = anyinfer_session_generate(s, tokens, n, &o.gen, print_ids ? NULL : print_piece, NULL, &res);
   printf("\n");
   if (st != ANYINFER_OK) {
     fprintf(stderr, "anyinfer run: %s\n", anyinfer_session_last_error(s));

@@ -36,6 +36,8 @@ struct generation {
   struct ai_detok_stream detok;
   anyinfer_piece_fn on_piece;
   void *user_data;
+  anyinfer_token_fn on_token;
+  void *on_token_user_data;
 };
 
 /* Passes text through the stop matcher to the callback. Returns false when generation must end,
@@ -73,6 +75,7 @@ static anyinfer_stop_reason run_loop(struct generation *g, int32_t max_tokens, i
       break;
     }
     (*n_generated)++;
+    if (g->on_token && !g->on_token(token, g->on_token_user_data)) return ANYINFER_STOP_CALLBACK;
     size_t len = 0;
     if ((*st = ai_detok_stream_push(&g->detok, tok, token, piece, sizeof piece, &len)) ||
         !emit(g, piece, len, false, &reason)) {
@@ -103,7 +106,11 @@ anyinfer_status anyinfer_session_generate(anyinfer_session *s, const int32_t *pr
   const anyinfer_generate_params *p = params ? params : &defaults;
   ai_error_clear(&s->err);
   anyinfer_generate_result res = {.n_prompt_tokens = (int32_t)n_prompt};
-  struct generation g = {.s = s, .on_piece = on_piece, .user_data = user_data};
+  struct generation g = {.s = s,
+                         .on_piece = on_piece,
+                         .user_data = user_data,
+                         .on_token = p->on_token,
+                         .on_token_user_data = p->on_token_user_data};
   anyinfer_status st;
   if (n_prompt == 0 && !s->has_logits) {
     st = ai_error_set(&s->err, ANYINFER_E_INVAL, "generate: empty prompt and no cached logits");
