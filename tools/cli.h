@@ -34,6 +34,15 @@ bool cli_is_help(const char *arg);
  * returns NULL on failure. */
 anyinfer_model *cli_load_model(const char *path, bool vocab_only, bool verbose);
 
+/* Tokenizes text into a malloc'd array (*n ids); NULL and a message on failure. */
+int32_t *cli_tokenize(const anyinfer_model *m, const char *text, size_t len, bool add_special,
+                      bool parse_special, size_t *n);
+
+/* Renders messages with the model's chat template into a malloc'd string; NULL and a message
+ * (naming the template error) on failure. */
+char *cli_chat_render(const anyinfer_model *m, const anyinfer_chat_message *msgs, size_t n,
+                      bool add_generation_prompt, size_t *len);
+
 /* Reads a whole file into a malloc'd NUL-terminated buffer; NULL (and a message) on failure. */
 char *cli_read_file(const char *path, size_t *len);
 

@@ -121,3 +121,38 @@ char *cli_read_file(const char *path, size_t *len) {
   if (len) *len = n;
   return buf;
 }
+
+int32_t *cli_tokenize(const anyinfer_model *m, const char *text, size_t len, bool add_special,
+                      bool parse_special, size_t *n) {
+  *n = 0;
+  anyinfer_tokenize(m, text, len, add_special, parse_special, NULL, 0, n);
+  int32_t *ids = malloc((*n ? *n : 1) * sizeof *ids);
+  anyinfer_status st = ids ? anyinfer_tokenize(m, text, len, add_special, parse_special, ids, *n, n)
+                           : ANYINFER_E_NOMEM;
+  if (st != ANYINFER_OK) {
+    fprintf(stderr, "anyinfer: cannot tokenize: %s\n", anyinfer_status_str(st));
+    free(ids);
+    return NULL;
+  }
+  return ids;
+}
+
+char *cli_chat_render(const anyinfer_model *m, const anyinfer_chat_message *msgs, size_t n,
+                      bool add_generation_prompt, size_t *len) {
+  anyinfer_chat_params cp;
+  anyinfer_chat_default_params(&cp);
+  char err[512] = "";
+  cp.add_generation_prompt = add_generation_prompt;
+  cp.error_buf = err;
+  cp.error_cap = sizeof err;
+  *len = 0;
+  anyinfer_status st = anyinfer_chat_apply(m, msgs, n, &cp, NULL, 0, len);
+  char *text = st == ANYINFER_OK || st == ANYINFER_E_RANGE ? malloc(*len + 1) : NULL;
+  if (text) st = anyinfer_chat_apply(m, msgs, n, &cp, text, *len + 1, len);
+  if (!text || st != ANYINFER_OK) {
+    fprintf(stderr, "anyinfer: chat template: %s\n", err[0] ? err : anyinfer_status_str(st));
+    free(text);
+    return NULL;
+  }
+  return text;
+}

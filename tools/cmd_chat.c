@@ -42,32 +42,6 @@ static bool collect(const char *text, size_t len, void *user_data) {
   return true;
 }
 
-/* Renders msgs with the generation prompt and tokenizes; malloc'd ids in *out. */
-static anyinfer_status render_tokens(const anyinfer_model *m, const anyinfer_chat_message *msgs,
-                                     size_t n, int32_t **out, size_t *n_out) {
-  anyinfer_chat_params cp;
-  anyinfer_chat_default_params(&cp);
-  char err[512] = "";
-  cp.add_generation_prompt = true;
-  cp.error_buf = err;
-  cp.error_cap = sizeof err;
-  size_t len = 0;
-  anyinfer_status st = anyinfer_chat_apply(m, msgs, n, &cp, NULL, 0, &len);
-  if (st != ANYINFER_OK && st != ANYINFER_E_RANGE) {
-    fprintf(stderr, "anyinfer chat: chat template: %s\n", err);
-    return st;
-  }
-  char *text = malloc(len + 1);
-  if (!text) return ANYINFER_E_NOMEM;
-  anyinfer_chat_apply(m, msgs, n, &cp, text, len + 1, &len);
-  size_t n_tok = 0;
-  anyinfer_tokenize(m, text, len, true, true, NULL, 0, &n_tok);
-  *out = malloc((n_tok ? n_tok : 1) * sizeof **out);
-  st = *out ? anyinfer_tokenize(m, text, len, true, true, *out, n_tok, n_out) : ANYINFER_E_NOMEM;
-  free(text);
-  return st;
-}
-
 int cmd_chat(int argc, char **argv) {
   struct gen_options o;
   gen_options_init(&o);
@@ -128,10 +102,11 @@ int cmd_chat(int argc, char **argv) {
     owned[n_msgs] = strdup(line);
     msgs[n_msgs] = (anyinfer_chat_message){"user", owned[n_msgs]};
     n_msgs++;
-    int32_t *toks = NULL;
-    size_t n_toks = 0;
-    if (render_tokens(m, msgs, n_msgs, &toks, &n_toks) != ANYINFER_OK) {
-      free(toks);
+    size_t n_toks = 0, len = 0;
+    char *text = cli_chat_render(m, msgs, n_msgs, true, &len);
+    int32_t *toks = text ? cli_tokenize(m, text, len, true, true, &n_toks) : NULL;
+    free(text);
+    if (!toks) {
       rc = 1;
       break;
     }

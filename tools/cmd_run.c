@@ -31,27 +31,6 @@ static bool print_piece(const char *text, size_t len, void *user_data) {
   return true;
 }
 
-/* Renders the prompt as one user turn with the model's template; malloc'd, NULL on failure. */
-static char *chat_prompt(const anyinfer_model *m, const char *prompt) {
-  anyinfer_chat_message msg = {"user", prompt};
-  anyinfer_chat_params cp;
-  anyinfer_chat_default_params(&cp);
-  char err[512] = "";
-  cp.add_generation_prompt = true;
-  cp.error_buf = err;
-  cp.error_cap = sizeof err;
-  size_t len = 0;
-  anyinfer_status st = anyinfer_chat_apply(m, &msg, 1, &cp, NULL, 0, &len);
-  char *buf = st == ANYINFER_E_RANGE || st == ANYINFER_OK ? malloc(len + 1) : NULL;
-  if (buf) st = anyinfer_chat_apply(m, &msg, 1, &cp, buf, len + 1, &len);
-  if (!buf || st != ANYINFER_OK) {
-    fprintf(stderr, "anyinfer run: chat template: %s\n", err[0] ? err : anyinfer_status_str(st));
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
 int cmd_run(int argc, char **argv) {
   struct gen_options o;
   gen_options_init(&o);
@@ -89,14 +68,10 @@ int cmd_run(int argc, char **argv) {
   anyinfer_model *m = cli_load_model(o.model, false, o.verbose);
   if (!m) return 1;
   if (prompt_file && !(prompt = file_text = cli_read_file(prompt_file, NULL))) goto done;
-  if (use_chat && !(prompt = chat_text = chat_prompt(m, prompt))) goto done;
   size_t n = 0, len = strlen(prompt);
-  anyinfer_tokenize(m, prompt, len, true, use_chat, NULL, 0, &n);
-  tokens = malloc((n ? n : 1) * sizeof *tokens);
-  if (!tokens || anyinfer_tokenize(m, prompt, len, true, use_chat, tokens, n, &n) != ANYINFER_OK) {
-    fprintf(stderr, "anyinfer run: cannot tokenize the prompt\n");
-    goto done;
-  }
+  anyinfer_chat_message msg = {"user", prompt};
+  if (use_chat && !(prompt = chat_text = cli_chat_render(m, &msg, 1, true, &len))) goto done;
+  if (!(tokens = cli_tokenize(m, prompt, len, true, use_chat, &n))) goto done;
   anyinfer_status st = anyinfer_session_create(m, &o.session, &s);
   if (st != ANYINFER_OK) {
     fprintf(stderr, "anyinfer run: cannot create a session: %s\n", anyinfer_status_str(st));

@@ -22,22 +22,9 @@ static void usage(FILE *out) {
 
 static int encode_one(const anyinfer_model *m, const char *text, size_t len, bool add_special,
                       bool parse_special) {
-  size_t cap = len + 16, n = 0;
-  int32_t *ids = malloc(cap * sizeof *ids);
-  if (!ids) return fprintf(stderr, "anyinfer tokenize: out of memory\n"), 1;
-  anyinfer_status st = anyinfer_tokenize(m, text, len, add_special, parse_special, ids, cap, &n);
-  if (st == ANYINFER_E_RANGE) {
-    int32_t *more = realloc(ids, n * sizeof *ids);
-    if (!more) return free(ids), fprintf(stderr, "anyinfer tokenize: out of memory\n"), 1;
-    ids = more;
-    cap = n;
-    st = anyinfer_tokenize(m, text, len, add_special, parse_special, ids, cap, &n);
-  }
-  if (st != ANYINFER_OK) {
-    fprintf(stderr, "anyinfer tokenize: %s\n", anyinfer_status_str(st));
-    free(ids);
-    return 1;
-  }
+  size_t n = 0;
+  int32_t *ids = cli_tokenize(m, text, len, add_special, parse_special, &n);
+  if (!ids) return 1;
   for (size_t i = 0; i < n; i++) printf(i ? " %d" : "%d", (int)ids[i]);
   printf("\n");
   free(ids);
