@@ -8,6 +8,7 @@ int cmd_run(int argc, char **argv);
 int cmd_chat(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_perplexity(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_convert_vocab(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
@@ -20,6 +21,7 @@ const struct cli_command cli_commands[] = {
     {"chat", "interactive chat with the model's template", cmd_chat},
     {"info", "architecture, metadata and tensors of a GGUF file", cmd_info},
     {"bench", "prompt-processing and generation speed", cmd_bench},
+    {"perplexity", "perplexity of a text file (llama.cpp's definition)", cmd_perplexity},
     {"convert", "Hugging Face model folder -> GGUF", cmd_convert},
     {"convert-vocab", "tokenizer.json -> vocab-only GGUF", cmd_convert_vocab},
     {"tokenize", "text -> token ids (or --decode ids -> text)", cmd_tokenize},
