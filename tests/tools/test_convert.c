@@ -605,6 +605,65 @@ static void test_bf16(void) {
   free_model(&m);
 }
 
+/* A Unigram tokenizer.json (what `tokenizers` trains as SentencePiece-style Unigram) becomes a
+ * "llama" vocabulary with the log-probabilities as scores. */
+static void test_unigram(void) {
+  struct spec s = kLlama;
+  struct model m;
+  char dir[300], out[300], text[4096];
+  snprintf(dir, sizeof dir, "%s/tiny-unigram", g_tmp);
+  snprintf(out, sizeof out, "%s/unigram.gguf", g_tmp);
+  write_folder(dir, &s, &m);
+  write_text(dir, "tokenizer.json",
+             "{\"added_tokens\":[{\"id\":0,\"content\":\"<unk>\",\"special\":true},"
+             "{\"id\":1,\"content\":\"<s>\",\"special\":true},"
+             "{\"id\":2,\"content\":\"</s>\",\"special\":true}],\"normalizer\":null,"
+             "\"pre_tokenizer\":{\"type\":\"Metaspace\",\"replacement\":\"\\u2581\","
+             "\"prepend_scheme\":\"always\",\"split\":true},"
+             "\"model\":{\"type\":\"Unigram\",\"unk_id\":0,\"vocab\":[[\"<unk>\",0.0],"
+             "[\"<s>\",0.0],[\"</s>\",0.0],[\"\\u2581a\",-1.5],[\"b\",-2.25],[\"<0x41>\",-9.0]],"
+             "\"byte_fallback\":true}}");
+  write_text(dir, "tokenizer_config.json",
+             "{\"bos_token\":\"<s>\",\"eos_token\":\"</s>\",\"unk_token\":\"<unk>\","
+             "\"add_bos_token\":true,\"add_eos_token\":false}");
+  int rc = convert(dir, out, "f32", text, sizeof text);
+  CHECK_EQ(rc, 0);
+  if (rc) fprintf(stderr, "%s\n", text);
+  struct out o;
+  if (open_out(&o, out)) {
+    CHECK_STREQ(str(&o, "tokenizer.ggml.model"), "llama");
+    CHECK_STREQ(str(&o, "tokenizer.ggml.pre"), "default");
+    CHECK_EQ(u32(&o, "tokenizer.ggml.bos_token_id"), 1);
+    CHECK_EQ(u32(&o, "tokenizer.ggml.eos_token_id"), 2);
+    CHECK_EQ(u32(&o, "tokenizer.ggml.unknown_token_id"), 0);
+    bool b = false;
+    CHECK_EQ(ai_gguf_get_bool(o.g, "tokenizer.ggml.add_space_prefix", &b, NULL), ANYINFER_OK);
+    CHECK(b);
+    const struct ai_gguf_value *tok = NULL, *sc = NULL, *ty = NULL;
+    CHECK_EQ(ai_gguf_get_arr(o.g, "tokenizer.ggml.tokens", AI_GGUF_STRING, &tok, NULL),
+             ANYINFER_OK);
+    CHECK_EQ(ai_gguf_get_arr(o.g, "tokenizer.ggml.scores", AI_GGUF_FLOAT32, &sc, NULL),
+             ANYINFER_OK);
+    CHECK_EQ(ai_gguf_get_arr(o.g, "tokenizer.ggml.token_type", AI_GGUF_INT32, &ty, NULL),
+             ANYINFER_OK);
+    if (tok && sc && ty) {
+      CHECK_EQ(tok->v.arr.count, 8);
+      const struct ai_gguf_str *t = tok->v.arr.elems;
+      const float *f = sc->v.arr.elems;
+      const int32_t *y = ty->v.arr.elems;
+      CHECK_STREQ(t[3].data,
+                  "\xE2\x96\x81"
+                  "a");
+      CHECK(f[3] == -1.5f && f[4] == -2.25f && f[5] == -9.0f);
+      static const int32_t want[8] = {2, 3, 3, 1, 1, 6, 5, 5}; /* UNKNOWN CONTROL .. BYTE UNUSED */
+      for (int i = 0; i < 8; i++) CHECK_EQ(y[i], want[i]);
+      CHECK_STREQ(t[7].data, "[PAD7]");
+    }
+    close_out(&o);
+  }
+  free_model(&m);
+}
+
 /* Runs convert on dir and expects exit 1 and each of want in the message. */
 static void expect_fail(const char *dir, const char *want1, const char *want2) {
   char out[300], text[4096];
@@ -702,6 +761,7 @@ int main(void) {
   test_llama3_rope();
   test_qwen2_bias_sharded();
   test_bf16();
+  test_unigram();
   test_errors();
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
