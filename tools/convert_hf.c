@@ -79,9 +79,12 @@ static bool get_num(struct cfg_reader *r, json_t *obj, const char *key, double d
 static bool read_rope_scaling(struct cfg_reader *r, struct rope_scaling *rs) {
   memset(rs, 0, sizeof *rs);
   json_t *s = json_object_get(r->cfg, "rope_scaling");
+  bool is_params = !s || json_is_null(s);
+  if (is_params) s = json_object_get(r->cfg, "rope_parameters"); /* transformers 5 */
   if (!s || json_is_null(s)) return true;
   const char *type = json_string_value(json_object_get(s, "rope_type"));
   if (!type) type = json_string_value(json_object_get(s, "type"));
+  if (!type && is_params && json_is_object(s)) return true; /* only rope_theta */
   if (!json_is_object(s) || !type)
     return fail(r->err, r->cap, "%s: rope_scaling must be an object with rope_type", r->path);
   if (!strcmp(type, "default")) return true;
@@ -202,8 +205,12 @@ static bool set_metadata(struct job *j, const char *dir, const struct ai_ftype *
   char key[128], name[256];
   double eps = 1e-5, theta = 10000.0;
   struct cfg_reader r = {j->cfg, "config.json", err, cap};
+  /* transformers 5 keeps rope_theta inside rope_parameters */
+  json_t *rope_obj = json_is_number(json_object_get(j->cfg, "rope_theta"))
+                         ? j->cfg
+                         : json_object_get(j->cfg, "rope_parameters");
   if (!get_num(&r, j->cfg, "rms_norm_eps", 1e-5, &eps) ||
-      !get_num(&r, j->cfg, "rope_theta", 10000.0, &theta))
+      !get_num(&r, rope_obj, "rope_theta", 10000.0, &theta))
     return false;
   json_t *ctx = json_object_get(j->cfg, "max_position_embeddings");
   model_name(dir, name, sizeof name);

@@ -272,6 +272,44 @@ static void space_prefix(struct hf_vocab *v, json_t *tok) {
   v->add_space_prefix = pre != NULL;
 }
 
+/* The chat template newer transformers save beside tokenizer_config.json: chat_template.jinja,
+ * or chat_template.json {"chat_template": "..."}. Absent files are fine. */
+static bool template_file(const char *dir, struct hf_vocab *v, char *err, size_t cap) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/chat_template.jinja", dir);
+  FILE *f = fopen(path, "rb");
+  if (f) {
+    size_t n = 0, cap_b = 4096;
+    char *buf = malloc(cap_b);
+    while (buf) {
+      n += fread(buf + n, 1, cap_b - 1 - n, f);
+      if (n < cap_b - 1) break;
+      char *g = realloc(buf, cap_b *= 2);
+      if (!g) free(buf);
+      buf = g;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (!buf) return fail(err, cap, "out of memory");
+    if (bad) {
+      free(buf);
+      return fail(err, cap, "%s: read error", path);
+    }
+    buf[n] = '\0';
+    v->chat_template = buf;
+    return true;
+  }
+  snprintf(path, sizeof path, "%s/chat_template.json", dir);
+  json_t *j = json_load_file(path, 0, NULL);
+  const char *t = json_string_value(json_object_get(j, "chat_template"));
+  if (t && !(v->chat_template = strdup(t))) {
+    json_decref(j);
+    return fail(err, cap, "out of memory");
+  }
+  json_decref(j);
+  return true;
+}
+
 static bool load_json(const char *dir, const char *name, bool required, json_t **out, char *err,
                       size_t cap) {
   char path[4096];
@@ -394,6 +432,7 @@ static bool load(const char *dir, const char *arch, struct hf_vocab *v, json_t *
   }
   if (json_is_string(tpl) && !(v->chat_template = strdup(json_string_value(tpl))))
     return fail(err, cap, "out of memory");
+  if (!v->chat_template) return template_file(dir, v, err, cap);
   return true;
 }
 

@@ -505,6 +505,7 @@ static void test_llama3_rope(void) {
   /* rope_freqs: theta 10000, head_dim 8 -> base frequencies 1, 0.1, 0.01, 0.001; wavelengths
    * 2pi/f against original context 1024 / high 4 = 256 and 1024 / low 1 = 1024 */
   const struct ai_gguf_tensor *rf = ai_gguf_find_tensor(o.g, "rope_freqs.weight");
+  float rf_vals[4] = {0, 0, 0, 0};
   CHECK(rf && rf->type == AI_TYPE_F32 && rf->n_dims == 1 && rf->ne[0] == 4);
   if (rf) {
     const float *f = (const float *)tdata(&o, rf);
@@ -522,8 +523,33 @@ static void test_llama3_rope(void) {
     }
     CHECK(want[0] == 1 && want[1] == 1 && want[2] > 1 && want[2] < 8 && want[3] == 8);
     for (int i = 0; i < 4; i++) CHECK_NEAR(f[i], want[i], 1e-5 * want[i]);
+    memcpy(rf_vals, f, sizeof rf_vals);
   }
   close_out(&o);
+  /* transformers 5 layout: rope settings in rope_parameters, template in chat_template.jinja */
+  write_text(dir, "config.json",
+             "{\"architectures\":[\"LlamaForCausalLM\"],\"vocab_size\":8,\"hidden_size\":32,"
+             "\"num_hidden_layers\":2,\"intermediate_size\":64,\"num_attention_heads\":4,"
+             "\"num_key_value_heads\":2,\"head_dim\":8,\"tie_word_embeddings\":true,"
+             "\"rope_parameters\":{\"rope_theta\":10000.0,\"rope_type\":\"llama3\","
+             "\"factor\":8.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
+             "\"original_max_position_embeddings\":1024}}");
+  write_text(dir, "tokenizer_config.json", "{\"bos_token\":\"<s>\"}");
+  write_text(dir, "chat_template.jinja", "{{ bos_token }}{{ messages }}\n");
+  snprintf(out, sizeof out, "%s/llama3-t5.gguf", g_tmp);
+  rc = convert(dir, out, "f16", text, sizeof text);
+  CHECK_EQ(rc, 0);
+  if (rc) fprintf(stderr, "%s\n", text);
+  struct out o5;
+  if (open_out(&o5, out)) {
+    CHECK_STREQ(str(&o5, "tokenizer.chat_template"), "{{ bos_token }}{{ messages }}\n");
+    CHECK(f32(&o5, "llama.rope.freq_base") == 10000.0f);
+    CHECK_EQ(u32(&o5, "llama.attention.key_length"), 8);
+    const struct ai_gguf_tensor *r5 = ai_gguf_find_tensor(o5.g, "rope_freqs.weight");
+    CHECK(r5 && r5->ne[0] == 4);
+    if (r5) CHECK(!memcmp(tdata(&o5, r5), rf_vals, sizeof rf_vals));
+    close_out(&o5);
+  }
   free_model(&m);
 }
 
