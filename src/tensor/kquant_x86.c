@@ -53,6 +53,28 @@ static INLINE void unpack_k4_u32(const uint8_t *scales, uint32_t u[4]) {
  * 64 activation bytes qs[64p..]. Per pair: one u8 weight vector, one int16 scale vector lined
  * up with vpmaddubsw's 32 int16 outputs. */
 
+/* unpack_k4_u32 in vector registers: bytes 0..7 the scales, 8..15 the mins of a q4_K/q5_K block.
+ * Scalar shifts and masks on a row of 4 blocks' scales cost more than the dot itself, and
+ * their 32-bit stores read back as one vector stall store forwarding. Reads 16 bytes at scales
+ * (the 12 scale bytes and 4 of qs, inside the block). With s = the 12 bytes, as
+ * ai_kquant_scale_min_k4: j < 4: s[j] & 63 and s[j+4] & 63; j >= 4: low (resp. high) nibble of
+ * s[j+4] with the top 2 bits of s[j-4] (resp. s[j]) above it. */
+static INLINE TARGET_AVX512 __m128i unpack_k4_512(const uint8_t *scales) {
+  const __m128i s = _mm_loadu_si128((const __m128i *)scales);
+  const __m128i a = _mm_shuffle_epi8(s, _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9,
+                                                      10, 11)); /* the 6- or 4-bit part */
+  const __m128i top = _mm_shuffle_epi8(s, _mm_setr_epi8(-1, -1, -1, -1, 0, 1, 2, 3, -1, -1, -1, -1,
+                                                        4, 5, 6, 7)); /* 2 bits in 7..6 */
+  /* High nibbles for mins 4..7 (bytes 12..15); the 16-bit shift's carry-in is masked off. */
+  const __m128i lo =
+      _mm_and_si128(_mm_mask_blend_epi8(0xF000, a, _mm_srli_epi16(a, 4)),
+                    _mm_setr_epi8(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15));
+  const __m128i hi = _mm_and_si128(
+      _mm_srli_epi16(top, 2), /* bits 7..6 -> 5..4 */
+      _mm_setr_epi8(0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30));
+  return _mm_or_si128(lo, hi);
+}
+
 /* Per-row, per-block values: the scale source for vpermw, the correction operand, d, dmin. */
 struct meta512 {
   __m512i sc;  /* int16 lanes: Q4/Q5 scales 0..7 then mins 8..15; Q6 the 16 scales */
@@ -72,9 +94,7 @@ static INLINE TARGET_AVX512 struct meta512 meta512_load(enum kq type, const uint
   } else {
     /* d, dmin and scales sit at the same offsets in q4_K and q5_K. */
     const struct ai_block_q4_k *x = (const void *)blk;
-    uint32_t u[4];
-    unpack_k4_u32(x->scales, u);
-    const __m256i sm16 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)u));
+    const __m256i sm16 = _mm256_cvtepu8_epi16(unpack_k4_512(x->scales));
     m.sc = _mm512_castsi256_si512(sm16);
     m.aux = _mm256_permutexvar_epi16(
         _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), sm16);
@@ -145,14 +165,16 @@ static INLINE TARGET_AVX512 float hsum512(__m512 v) {
  * spans of RT * wrb bytes. Reading RT rows side by side breaks the span into RT short streams
  * (one row, ~1-2 KB each), too short for the hardware prefetchers to lock on: streaming Q6_K ran
  * at ~12 GB/s on one Zen 5 core, ~30 GB/s with this. So every block step also prefetches the next
- * RT * bb bytes of the following span, in order; it is resident by the time the next tile starts.
- * Prefetches past the band or the tensor are harmless (they never fault) and cost at most one
- * tile of bandwidth per call. */
+ * RT * bb bytes of a following span, in order; it is resident by the time that tile starts.
+ * Spans under 8 KB (Q4_K at k = 2048: 4.6 KB) are too close to cover the memory latency at this
+ * rate, so those prefetch the span after next (+10% measured). Prefetches past the band or the
+ * tensor are harmless (they never fault) and cost at most two tiles of bandwidth per call. */
 static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int TT, int64_t nb,
                                          const uint8_t *w, size_t wrb, const uint8_t *xq,
                                          size_t xrb, float *y, int64_t ys) {
   const size_t bb = kq_block_bytes[type];
-  const char *pf = (const char *)w + (size_t)RT * wrb;
+  const size_t span = (size_t)RT * wrb;
+  const char *pf = (const char *)w + (span < 8192 ? 2 * span : span);
   __m512 facc[4][4];
 #pragma GCC unroll 8
   for (int r = 0; r < RT; r++) {
