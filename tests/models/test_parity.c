@@ -35,13 +35,15 @@ struct type_rule {
   double min_mean_cos;  /* mean cosine of logit rows, 0: not checked */
   bool greedy_exact;    /* free-running greedy continuation must equal the reference */
   double layer_max_rel; /* per-layer hidden states, 0: reported only */
+  bool dequantize;      /* then `anyinfer quantize` back to F32: the error of the weights' rounding
+                           alone, without the quantized kernels (reported only) */
 };
 
 static const struct type_rule rules[] = {
-    {"f32", 1e-4, 0.0, 0.0, true, 1e-4},
-    {"f16", 0.0, 0.0, 0.0, true, 0.0},
-    {"q8_0", 0.0, 0.95, 0.99, false, 0.0},
-    {"q4_0", 0.0, 0.95, 0.97, false, 0.0},
+    {"f32", 1e-4, 0.0, 0.0, true, 1e-4, false},
+    {"f16", 0.0, 0.0, 0.0, true, 0.0, false},
+    {"q8_0", 0.0, 0.95, 0.99, false, 0.0, false},
+    {"q4_0", 0.0, 0.95, 0.97, false, 0.0, false},
 };
 
 /* ---- reference.bin (layout: scripts/reference/make_fixtures.py) ----------------------------- */
@@ -407,7 +409,7 @@ static int greedy_diff(anyinfer_session *sess, const struct ref *r, const struct
 static void check_model_file(const char *gguf, const struct ref *r, const char *name,
                              const struct type_rule *rule) {
   char label[96], errbuf[512] = "";
-  snprintf(label, sizeof label, "%s %s", name, rule->type);
+  snprintf(label, sizeof label, "%s %s%s", name, rule->type, rule->dequantize ? ">f32" : "");
   anyinfer_model_params mp;
   anyinfer_model_default_params(&mp);
   mp.error_buf = errbuf;
@@ -464,10 +466,11 @@ static void check_model_file(const char *gguf, const struct ref *r, const char *
   double top1 = m.top1_n ? (double)m.top1_agree / (double)m.top1_n : 0;
   double mean_cos = m.n_rows ? m.sum_cos / (double)m.n_rows : 0;
   printf(
-      "%-10s %-5s max_rel %.3e  norm_rel %.3e  top1 %ld/%ld (%.1f%%)  cos mean %.6f min %.6f"
+      "%-10s %-8s max_rel %.3e  norm_rel %.3e  top1 %ld/%ld (%.1f%%)  cos mean %.6f min %.6f"
       "  greedy %s\n",
-      name, rule->type, m.max_rel, norm_rel, m.top1_agree, m.top1_n, 100.0 * top1, mean_cos,
-      m.min_cos, rule->greedy_exact ? (n_greedy_bad ? "DIFFERS" : "identical") : "(not checked)");
+      name, strchr(label, ' ') + 1, m.max_rel, norm_rel, m.top1_agree, m.top1_n, 100.0 * top1,
+      mean_cos, m.min_cos,
+      rule->greedy_exact ? (n_greedy_bad ? "DIFFERS" : "identical") : "(not checked)");
   bool bad = false;
   if (rule->max_rel > 0) {
     CHECK(m.max_rel <= rule->max_rel);
@@ -498,12 +501,12 @@ done:
   anyinfer_model_free(model);
 }
 
-/* Runs `$ANYINFER_BIN convert dir out --type t`; prints its output when it fails. */
-static bool convert(const char *bin, const char *dir, const char *out, const char *type) {
+/* Runs `$ANYINFER_BIN sub in out args`; prints its output when it fails. */
+static bool run_cli(const char *bin, const char *sub, const char *in, const char *out,
+                    const char *args) {
   char cmd[2048], log[1100];
   snprintf(log, sizeof log, "%s.log", out);
-  snprintf(cmd, sizeof cmd, "'%s' convert '%s' '%s' --type %s > '%s' 2>&1", bin, dir, out, type,
-           log);
+  snprintf(cmd, sizeof cmd, "'%s' %s '%s' '%s' %s > '%s' 2>&1", bin, sub, in, out, args, log);
   int rc = system(cmd);
   if (rc != 0) {
     fprintf(stderr, "failed (%d): %s\n", rc, cmd);
@@ -514,6 +517,12 @@ static bool convert(const char *bin, const char *dir, const char *out, const cha
   }
   remove(log);
   return rc == 0;
+}
+
+static bool convert(const char *bin, const char *dir, const char *out, const char *type) {
+  char args[64];
+  snprintf(args, sizeof args, "--type %s", type);
+  return run_cli(bin, "convert", dir, out, args);
 }
 
 int main(void) {
@@ -527,7 +536,7 @@ int main(void) {
   CHECK(mkdtemp(tmp) != NULL);
   for (size_t mi = 0; mi < sizeof model_names / sizeof *model_names; mi++) {
     const char *name = model_names[mi];
-    char dir[256], path[512];
+    char dir[256], path[600];
     snprintf(dir, sizeof dir, FIXTURES "/%s", name);
     snprintf(path, sizeof path, "%s/reference.bin", dir);
     struct ref r;
@@ -541,6 +550,14 @@ int main(void) {
       snprintf(path, sizeof path, "%s/%s_%s.gguf", tmp, name, rules[ti].type);
       bool converted = convert(bin, dir, path, rules[ti].type);
       CHECK(converted);
+      if (converted && rules[ti].dequantize) {
+        char f32[600];
+        snprintf(f32, sizeof f32, "%.580s.f32", path);
+        converted = run_cli(bin, "quantize", path, f32, "F32");
+        CHECK(converted);
+        remove(path);
+        memcpy(path, f32, sizeof f32);
+      }
       if (converted) check_model_file(path, &r, name, &rules[ti]);
       remove(path);
     }
