@@ -40,10 +40,9 @@ struct type_rule {
 };
 
 static const struct type_rule rules[] = {
-    {"f32", 1e-4, 0.0, 0.0, true, 1e-4, false},
-    {"f16", 0.0, 0.0, 0.0, true, 0.0, false},
-    {"q8_0", 0.0, 0.95, 0.99, false, 0.0, false},
-    {"q4_0", 0.0, 0.95, 0.97, false, 0.0, false},
+    {"f32", 1e-4, 0.0, 0.0, true, 1e-4, false},   {"f16", 0.0, 0.0, 0.0, true, 0.0, false},
+    {"q8_0", 0.0, 0.95, 0.99, false, 0.0, false}, {"q4_0", 0.0, 0.95, 0.97, false, 0.0, false},
+    {"q4_0", 0.0, 0.0, 0.0, false, 0.0, true},
 };
 
 /* ---- reference.bin (layout: scripts/reference/make_fixtures.py) ----------------------------- */
