@@ -472,6 +472,35 @@ static void q8_bsums(struct ai_block_q8_k *y) {
   }
 }
 
+/* q8_iscale with 16 compares at a time. */
+static INLINE TARGET_AVX512 float q8_iscale512(const float *x, float amax) {
+  const __m512 va = _mm512_set1_ps(amax);
+  for (int j = 0; j < AI_QK_K; j += 16) {
+    const __mmask16 eq = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_loadu_ps(x + j)), va, _CMP_EQ_OQ);
+    if (eq) return -127.f / x[j + __builtin_ctz(eq)];
+  }
+  return -127.f / x[AI_QK_K - 1];
+}
+
+/* q8_bsums from the stored quants: vpdpbusd with ones sums 4 bytes per int32 lane, two in-lane
+ * shuffles finish each 16-byte group (one 128-bit lane), and lane 0 of every group is gathered and
+ * truncated to int16 as the reference's cast does. */
+static INLINE TARGET_AVX512 void q8_bsums512(struct ai_block_q8_k *y) {
+  const __m512i ones = _mm512_set1_epi8(1);
+  __m512i s[4];
+  for (int c = 0; c < 4; c++) {
+    __m512i d =
+        _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, _mm512_loadu_si512(y->qs + 64 * c));
+    d = _mm512_add_epi32(d, _mm512_shuffle_epi32(d, _MM_PERM_BADC));
+    s[c] = _mm512_add_epi32(d, _mm512_shuffle_epi32(d, _MM_PERM_CDAB));
+  }
+  const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m512i lo = _mm512_permutex2var_epi32(s[0], idx, s[1]); /* groups 0..7 in lanes 0..7 */
+  const __m512i hi = _mm512_permutex2var_epi32(s[2], idx, s[3]); /* groups 8..15 */
+  const __m512i all = _mm512_inserti64x4(lo, _mm512_castsi512_si256(hi), 1);
+  _mm256_storeu_si256((__m256i *)y->bsums, _mm512_cvtepi32_epi16(all));
+}
+
 TARGET_AVX512 void ai_q8_k_quantize_avx512(const float *x, void *vy, int64_t n) {
   struct ai_block_q8_k *y = vy;
   for (int64_t i = 0; i < n / AI_QK_K; i++, x += AI_QK_K) {
@@ -483,14 +512,14 @@ TARGET_AVX512 void ai_q8_k_quantize_avx512(const float *x, void *vy, int64_t n) 
       memset(&y[i], 0, sizeof y[i]);
       continue;
     }
-    const float iscale = q8_iscale(x, amax);
+    const float iscale = q8_iscale512(x, amax);
     const __m512 vs = _mm512_set1_ps(iscale);
     const __m512i top = _mm512_set1_epi32(127);
     for (int j = 0; j < AI_QK_K; j += 16) {
       const __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + j), vs));
       _mm_storeu_si128((__m128i *)(y[i].qs + j), _mm512_cvtsepi32_epi8(_mm512_min_epi32(v, top)));
     }
-    q8_bsums(&y[i]);
+    q8_bsums512(&y[i]);
     y[i].d = 1 / iscale;
   }
 }
