@@ -13,7 +13,7 @@
 #include "format/gguf.h"
 
 /* llama_ftype values from llama.cpp include/llama.h. "Q4_K" and "Q5_K" here mean every weight of
- * that type (llama-quantize --pure); they are recorded as MOSTLY_Q4_K_S / MOSTLY_Q5_K_S, the
+ * that type but the output projection; they are recorded as MOSTLY_Q4_K_S / MOSTLY_Q5_K_S, the
  * llama_ftype whose name says "mostly Q4_K / Q5_K". */
 static const struct ai_ftype kFtypes[] = {
     {"F32", AI_TYPE_F32, 0, false},     {"F16", AI_TYPE_F16, 1, false},
@@ -68,15 +68,16 @@ enum ai_type ai_ftype_tensor_type(const struct ai_ftype *ft, const char *name, u
                                   const int64_t *ne, int32_t n_layer, bool has_output) {
   if (n_dims < 2) return AI_TYPE_F32;
   enum ai_type t = ft->base;
-  if (ft->is_mix) {
-    bool is_output = strcmp(name, "output.weight") == 0 ||
-                     (!has_output && strcmp(name, "token_embd.weight") == 0);
-    if (is_output) {
-      t = ne[0] % 256 != 0 ? AI_TYPE_Q8_0 : AI_TYPE_Q6_K; /* nx % qk_k of the default type */
-    } else if ((strstr(name, "attn_v.weight") || strstr(name, "ffn_down")) &&
-               ai_ftype_use_more_bits(layer_of(name), n_layer)) {
-      t = AI_TYPE_Q6_K;
-    }
+  const struct ai_type_traits *tr = ai_type_traits_get((int)t);
+  bool is_output = strcmp(name, "output.weight") == 0 ||
+                   (!has_output && strcmp(name, "token_embd.weight") == 0);
+  /* Every quantized target keeps the output projection at Q6_K (Q8_0 stays Q8_0), as
+   * llama-quantize does without --pure: it is the tensor whose rounding costs most accuracy. */
+  if (is_output && tr && tr->is_quantized && t != AI_TYPE_Q8_0) {
+    t = ne[0] % 256 != 0 ? AI_TYPE_Q8_0 : AI_TYPE_Q6_K; /* nx % qk_k of the default type */
+  } else if (ft->is_mix && (strstr(name, "attn_v.weight") || strstr(name, "ffn_down")) &&
+             ai_ftype_use_more_bits(layer_of(name), n_layer)) {
+    t = AI_TYPE_Q6_K;
   }
   return fallback(t, ne[0]);
 }

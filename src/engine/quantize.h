@@ -25,9 +25,9 @@ const struct ai_ftype *ai_ftype_find(const char *name);
 const char *ai_ftype_names_joined(void);
 
 /* The type a tensor gets under ft, llama.cpp's llama_tensor_get_type (src/llama-quant.cpp):
- * 1-D tensors stay F32; for a mix, output.weight (or token_embd.weight when the model has no
- * output.weight, i.e. tied embeddings) gets Q6_K, and attn_v / ffn_down of the layers picked by
- * use_more_bits get Q6_K. A row length ne[0] the type's block does not divide falls back as
+ * 1-D tensors stay F32; for every quantized target but Q8_0, output.weight (or token_embd.weight
+ * when the model has no output.weight, i.e. tied embeddings) gets Q6_K; for a mix, attn_v /
+ * ffn_down of the layers picked by use_more_bits get Q6_K too. A row length ne[0] the type's block does not divide falls back as
  * llama.cpp's tensor_type_fallback does: Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, and F16 when
  * even that does not divide (where llama.cpp would refuse a legacy type, we use F16 too).
  * n_layer is the model's block count; the layer comes from the "blk.N." name prefix. */

@@ -254,8 +254,11 @@ static enum ai_type want_test_llama(const char *target, const char *name) {
   for (size_t i = 0; i < sizeof kPlain / sizeof kPlain[0]; i++)
     if (strcmp(kPlain[i].target, target) == 0) plain = kPlain[i].plain;
   bool mix = strstr(target, "_M") != NULL;
-  if (mix && (strcmp(name, "output.weight") == 0 || strcmp(name, "blk.1.attn_v.weight") == 0 ||
-              strcmp(name, "blk.1.ffn_down.weight") == 0))
+  bool is_float = plain == AI_TYPE_F32 || plain == AI_TYPE_F16 || plain == AI_TYPE_BF16;
+  /* Every quantized target keeps output.weight at Q6_K, which 64-wide rows turn into Q8_0. */
+  if (!is_float && strcmp(name, "output.weight") == 0) return AI_TYPE_Q8_0;
+  if (mix &&
+      (strcmp(name, "blk.1.attn_v.weight") == 0 || strcmp(name, "blk.1.ffn_down.weight") == 0))
     return AI_TYPE_Q8_0;
   return plain;
 }
