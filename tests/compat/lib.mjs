@@ -77,13 +77,22 @@ export async function llamaCpp() {
   return { llama, log };
 }
 
+function buildCache() {
+  const build = process.env.ANYINFER_BUILD || path.dirname(BIN);
+  return { build, cache: fs.readFileSync(path.join(build, 'CMakeCache.txt'), 'utf8') };
+}
+
+// True when ANYINFER_BUILD is an AddressSanitizer build (AI_SANITIZE=ON): several times slower.
+export function isSanitizeBuild() {
+  return /^AI_SANITIZE:BOOL=(ON|TRUE|1)$/m.test(buildCache().cache);
+}
+
 // Compiles tests/compat/logits_dump.c with the compiler and sanitizer setting of the build
 // that made ANYINFER_BIN, linked with that build's static engine. Returns the executable path.
 export function buildLogitsDump(tmp) {
-  const build = process.env.ANYINFER_BUILD || path.dirname(BIN);
-  const cache = fs.readFileSync(path.join(build, 'CMakeCache.txt'), 'utf8');
+  const { build, cache } = buildCache();
   const cc = /^CMAKE_C_COMPILER:FILEPATH=(.*)$/m.exec(cache)?.[1] || 'cc';
-  const sanitize = /^AI_SANITIZE:BOOL=(ON|TRUE|1)$/m.test(cache);
+  const sanitize = isSanitizeBuild();
   const exe = path.join(tmp, 'logits_dump');
   const args = ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', path.join(root, 'include'),
     path.join(root, 'tests/compat/logits_dump.c'), path.join(build, 'libanyinfer_static.a'),
