@@ -10,7 +10,12 @@
  * Options: bench_matmul [TYPE ...] (default Q4_0 Q8_0 Q4_1 Q5_0 Q5_1); env BENCH_REF=1 also
  * times the reference kernels (slow); BENCH_THREADS=N runs 1..N threads (default 2). "layer" rows
  * run the seven matmuls of one transformer layer back to back; decode tok/s is 22 layers of that,
- * without the output projection, attention and the other ops. */
+ * without the output projection, attention and the other ops.
+ *
+ * bench_matmul --ab [TYPE ...] instead compares the AVX-512 tiled gemm and gemv kernels of each
+ * type on one thread, alternately in one process over 256 MB of weights (far beyond L3), at
+ * n_tok = 1..4 and k = 2048 and 5632: GB/s of each, median of 5 rounds. Alternating makes the
+ * comparison robust to other load on a shared machine; the absolute numbers are not. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,7 @@
 #include <time.h>
 
 #include "base/threadpool.h"
+#include "tensor/qgemv.h"
 #include "tensor/types.h"
 
 static double now_s(void) {
@@ -109,7 +115,78 @@ static double time_mats(struct ai_threadpool *pool, const struct ai_cpu_kernels 
   return best;
 }
 
+#if defined(__x86_64__)
+struct ab_kernels {
+  enum ai_type type;
+  ai_gemm_fn tiled, gemv;
+};
+
+static const struct ab_kernels ab_table[] = {
+    {AI_TYPE_Q4_0, ai_gemm_tiled_q4_0_q8_0_avx512, ai_gemv_q4_0_q8_0_avx512},
+    {AI_TYPE_Q8_0, ai_gemm_tiled_q8_0_q8_0_avx512, ai_gemv_q8_0_q8_0_avx512},
+};
+
+static int cmp_double(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Alternating A/B of tiled vs gemv (see the header comment). */
+static int run_ab(int n_types, const char **types) {
+  if (ai_isa_detect() != AI_ISA_AVX512) {
+    printf("--ab needs AVX-512\n");
+    return 1;
+  }
+  const int64_t ks[2] = {2048, 5632};
+  for (size_t ti = 0; ti < sizeof ab_table / sizeof ab_table[0]; ti++) {
+    const struct ab_kernels *kk = &ab_table[ti];
+    const struct ai_type_traits *tr = ai_type_traits_get(kk->type);
+    int wanted = n_types == 0;
+    for (int i = 0; i < n_types; i++) wanted |= ai_type_from_name(types[i]) == (int)kk->type;
+    if (!wanted) continue;
+    for (int ki = 0; ki < 2; ki++) {
+      const int64_t k = ks[ki];
+      struct mat m;
+      mat_init(&m, kk->type, (int64_t)(256u << 20) / (int64_t)ai_type_row_bytes(kk->type, k), k);
+      const size_t xrb = ai_type_row_bytes(tr->vec_dot_type, k);
+      float *x = malloc(sizeof(float) * k * 4), *y = malloc(sizeof(float) * m.rows * 4);
+      void *xq = malloc(xrb * 4);
+      for (int64_t i = 0; i < k * 4; i++) x[i] = rnd();
+      for (int t = 0; t < 4; t++) {
+        ai_type_traits_get(tr->vec_dot_type)->from_float(x + t * k, (char *)xq + t * xrb, k);
+      }
+      for (int64_t n_tok = 1; n_tok <= 4; n_tok++) {
+        double t_tiled[5], t_gemv[5];
+        for (int rep = 0; rep < 5; rep++) {
+          double t0 = now_s();
+          kk->tiled(k, m.w, m.w_row_bytes, 0, m.rows, xq, xrb, n_tok, y, m.rows);
+          double t1 = now_s();
+          kk->gemv(k, m.w, m.w_row_bytes, 0, m.rows, xq, xrb, n_tok, y, m.rows);
+          double t2 = now_s();
+          t_tiled[rep] = t1 - t0;
+          t_gemv[rep] = t2 - t1;
+        }
+        qsort(t_tiled, 5, sizeof(double), cmp_double);
+        qsort(t_gemv, 5, sizeof(double), cmp_double);
+        const double bytes = (double)m.w_row_bytes * m.rows;
+        printf("%-5s k=%-5lld n_tok=%lld: tiled %6.2f GB/s, gemv %6.2f GB/s (x%.2f)\n", tr->name,
+               (long long)k, (long long)n_tok, bytes / t_tiled[2] * 1e-9, bytes / t_gemv[2] * 1e-9,
+               t_tiled[2] / t_gemv[2]);
+      }
+      free(m.w);
+      free(x);
+      free(y);
+      free(xq);
+    }
+  }
+  return 0;
+}
+#endif
+
 int main(int argc, char **argv) {
+#if defined(__x86_64__)
+  if (argc > 1 && strcmp(argv[1], "--ab") == 0) return run_ab(argc - 2, (const char **)argv + 2);
+#endif
   const char *default_types[] = {"Q4_0", "Q8_0", "Q4_1", "Q5_0", "Q5_1"};
   const char **types = argc > 1 ? (const char **)argv + 1 : default_types;
   int n_types = argc > 1 ? argc - 1 : 5;

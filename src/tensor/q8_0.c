@@ -55,6 +55,7 @@ void ai_gemm_q8_0_q8_0_ref(int64_t k, const void *w, size_t w_row_bytes, int64_t
 
 #if defined(__x86_64__)
 #include "tensor/qgemm_x86.h"
+#include "tensor/qgemv.h"
 
 AI_INLINE AI_TARGET_AVX512 struct qw512 load_q8_0_avx512(const uint8_t *p, int two) {
   struct qw512 w;
@@ -65,12 +66,30 @@ AI_INLINE AI_TARGET_AVX512 struct qw512 load_q8_0_avx512(const uint8_t *p, int t
 }
 
 /* Weights biased to unsigned (w + 128) for vpdpbusd, minus 128 * sum(y) (qgemm_x86.h). */
-AI_TARGET_AVX512 void ai_gemm_q8_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes,
+AI_TARGET_AVX512 void ai_gemm_tiled_q8_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes,
+                                                     int64_t r0, int64_t r1, const void *xq,
+                                                     size_t xq_row_bytes, int64_t n_tok, float *y,
+                                                     int64_t y_stride) {
+  qx512_gemm(load_q8_0_avx512, 34, QACT_Q8_0, 128, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
+             n_tok, y, y_stride);
+}
+
+/* Few tokens (decode): 16 blocks per step, one row at a time (qgemm_x86.h). */
+AI_TARGET_AVX512 void ai_gemv_q8_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes,
                                                int64_t r0, int64_t r1, const void *xq,
                                                size_t xq_row_bytes, int64_t n_tok, float *y,
                                                int64_t y_stride) {
-  qx512_gemm(load_q8_0_avx512, 34, QACT_Q8_0, 128, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
-             n_tok, y, y_stride);
+  qxv_gemm(QXV_Q8_0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+}
+
+void ai_gemm_q8_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride) {
+  if (n_tok <= AI_QGEMV_MAX_TOK) {
+    ai_gemv_q8_0_q8_0_avx512(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  } else {
+    ai_gemm_tiled_q8_0_q8_0_avx512(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  }
 }
 
 void ai_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *x, const void *y) {

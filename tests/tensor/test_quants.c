@@ -7,6 +7,7 @@
 
 #include "base/fp16.h"
 #include "check.h"
+#include "tensor/qgemv.h"
 #include "tensor/types.h"
 
 /* Round trip: max |x - dequantize(quantize(x))| per block, as a fraction of the block's max |x|.
@@ -176,7 +177,7 @@ static void test_type(int t) {
   const struct ai_type_traits *atr = ai_type_traits_get(at);
   static const int64_t blocks[] = {1, 7, 33, 129};
   static const int64_t rows_list[] = {1, 3, 17};
-  static const int64_t toks[] = {1, 2, 5, 13};
+  static const int64_t toks[] = {1, 2, 3, 4, 5, 13};
   struct ai_cpu_kernels ref;
   CHECK(ai_cpu_kernels_get((enum ai_type)t, AI_ISA_REF, &ref));
   enum ai_isa isa_list[5];
@@ -281,6 +282,86 @@ static void test_type(int t) {
   }
 }
 
+#if defined(__x86_64__)
+/* The two AVX-512 kernels behind each gemm (qgemv.h), each on its own, against the reference
+ * gemm: block counts around the gemv's 16-block step (tails of 1, 15 and none), every row range
+ * [r0, r1) with r0 < 3 and r1 <= 9 (odd starts and lengths), and n_tok 1..5 (one or two passes of
+ * the gemv's up to 4 tokens), with sentinels around the written rows. */
+struct variant {
+  int type;
+  const char *name;
+  ai_gemm_fn fn;
+};
+
+static const struct variant variants[] = {
+    {AI_TYPE_Q4_0, "gemv", ai_gemv_q4_0_q8_0_avx512},
+    {AI_TYPE_Q4_0, "tiled", ai_gemm_tiled_q4_0_q8_0_avx512},
+    {AI_TYPE_Q8_0, "gemv", ai_gemv_q8_0_q8_0_avx512},
+    {AI_TYPE_Q8_0, "tiled", ai_gemm_tiled_q8_0_q8_0_avx512},
+};
+
+static void test_variant(const struct variant *v) {
+  const struct ai_type_traits *tr = ai_type_traits_get(v->type);
+  const enum ai_type at = tr->vec_dot_type;
+  struct ai_cpu_kernels ref;
+  CHECK(ai_cpu_kernels_get((enum ai_type)v->type, AI_ISA_REF, &ref));
+  static const int64_t blocks[] = {1, 15, 16, 17, 47};
+  enum { max_rows = 9, max_tok = 5, stride = max_rows + 2 };
+  for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
+    const int64_t k = 32 * blocks[bi];
+    const size_t wrb = ai_type_row_bytes((enum ai_type)v->type, k), xrb = ai_type_row_bytes(at, k);
+    float *wf = malloc(sizeof(float) * k * max_rows), *xf = malloc(sizeof(float) * k * max_tok);
+    uint8_t *w = malloc(wrb * max_rows), *xq = malloc(xrb * max_tok);
+    uint64_t st = seed + (uint64_t)k * 17 + (uint64_t)v->type;
+    fill(wf, k * max_rows, &st);
+    fill(xf, k * max_tok, &st);
+    for (int64_t r = 0; r < max_rows; r++) tr->from_float(wf + r * k, w + r * wrb, k);
+    for (int64_t i = 0; i < max_tok; i++)
+      ai_type_traits_get(at)->from_float(xf + i * k, xq + i * xrb, k);
+    float want[max_tok][max_rows];
+    double mag[max_tok][max_rows];
+    for (int64_t i = 0; i < max_tok; i++) {
+      for (int64_t r = 0; r < max_rows; r++) {
+        ref.vec_dot(k, &want[i][r], w + r * wrb, xq + i * xrb);
+        mag[i][r] = 0;
+        for (int64_t e = 0; e < k; e++) {
+          mag[i][r] += fabs(element(v->type, w + r * wrb, e) * element(at, xq + i * xrb, e));
+        }
+      }
+    }
+    int bad = 0;
+    for (int64_t n_tok = 1; n_tok <= max_tok; n_tok++) {
+      for (int64_t r0 = 0; r0 < 3; r0++) {
+        for (int64_t r1 = r0 + 1; r1 <= max_rows; r1++) {
+          float y[max_tok * stride];
+          for (int i = 0; i < max_tok * stride; i++) y[i] = -12345.0f;
+          v->fn(k, w, wrb, r0, r1, xq, xrb, n_tok, y, stride);
+          for (int64_t i = 0; i < max_tok; i++) {
+            for (int64_t r = 0; r < stride; r++) {
+              const float got = y[i * stride + r];
+              if (i >= n_tok || r < r0 || r >= r1) {
+                if (got != -12345.0f) bad++; /* wrote outside its rows or tokens */
+              } else if (!(fabs(got - want[i][r]) <= TOL_DOT_VARIANT * mag[i][r] + 1e-30)) {
+                bad++;
+              }
+            }
+          }
+        }
+      }
+    }
+    if (bad) {
+      fprintf(stderr, "%s %s k=%lld: %d bad (seed %llu)\n", tr->name, v->name, (long long)k, bad,
+              (unsigned long long)seed);
+    }
+    CHECK_EQ(bad, 0);
+    free(wf);
+    free(xf);
+    free(w);
+    free(xq);
+  }
+}
+#endif
+
 int main(void) {
   seed = 20261123;
   const char *env = getenv("AI_TEST_SEED");
@@ -292,6 +373,11 @@ int main(void) {
     if (types[i] != AI_TYPE_F32) test_round_trip(types[i]);
     test_type(types[i]);
   }
+#if defined(__x86_64__)
+  if (ai_isa_detect() == AI_ISA_AVX512) {
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) test_variant(&variants[i]);
+  }
+#endif
   if (check_failures) fprintf(stderr, "failed with seed %llu\n", (unsigned long long)seed);
   return check_exit();
 }
