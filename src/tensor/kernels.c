@@ -1,6 +1,7 @@
 /* CPU kernel selection: one static const row per (ISA, weight type). A row's NULL entries fall
  * back to the reference row, so an ISA lists only the kernels it actually speeds up. The caller
  * picks the ISA once (ai_isa_detect) and keeps the filled struct: no per-call feature checks. */
+#include "tensor/fp.h"
 #include "tensor/q4_k.h"
 #include "tensor/q5_k.h"
 #include "tensor/q6_k.h"
@@ -29,6 +30,9 @@ static const struct ai_cpu_kernels kernels_ref[AI_TYPE_COUNT] = {
 #if defined(__x86_64__)
 /* clang-format off */
 static const struct ai_cpu_kernels kernels_avx512[AI_TYPE_COUNT] = {
+  [AI_TYPE_F32]  = {NULL, NULL,                      ai_dot_f32_f32_avx512,   ai_gemm_f32_f32_avx512},
+  [AI_TYPE_F16]  = {NULL, ai_from_float_f16_avx512,  ai_dot_f16_f16_avx512,   ai_gemm_f16_f16_avx512},
+  [AI_TYPE_BF16] = {NULL, ai_from_float_bf16_avx512, ai_dot_bf16_bf16_avx512, ai_gemm_bf16_bf16_avx512},
   [AI_TYPE_Q4_0] = {NULL, ai_quantize_q8_0_avx512, ai_dot_q4_0_q8_0_avx512, ai_gemm_q4_0_q8_0_avx512},
   [AI_TYPE_Q8_0] = {NULL, ai_quantize_q8_0_avx512, ai_dot_q8_0_q8_0_avx512, ai_gemm_q8_0_q8_0_avx512},
   [AI_TYPE_Q4_1] = {NULL, ai_quantize_q8_1_avx512, ai_dot_q4_1_q8_1_avx512, ai_gemm_q4_1_q8_1_avx512},
@@ -43,6 +47,9 @@ static const struct ai_cpu_kernels kernels_avx512[AI_TYPE_COUNT] = {
 /* AVX2 keeps the reference activation quantizer (its cost is k per token, not rows x k). */
 /* clang-format off */
 static const struct ai_cpu_kernels kernels_avx2[AI_TYPE_COUNT] = {
+  [AI_TYPE_F32]  = {NULL, NULL,                    ai_dot_f32_f32_avx2,   ai_gemm_f32_f32_avx2},
+  [AI_TYPE_F16]  = {NULL, ai_from_float_f16_avx2,  ai_dot_f16_f16_avx2,   ai_gemm_f16_f16_avx2},
+  [AI_TYPE_BF16] = {NULL, ai_from_float_bf16_avx2, ai_dot_bf16_bf16_avx2, ai_gemm_bf16_bf16_avx2},
   [AI_TYPE_Q4_0] = {NULL, NULL, ai_dot_q4_0_q8_0_avx2, ai_gemm_q4_0_q8_0_avx2},
   [AI_TYPE_Q4_1] = {NULL, NULL, ai_dot_q4_1_q8_1_avx2, ai_gemm_q4_1_q8_1_avx2},
   [AI_TYPE_Q5_0] = {NULL, NULL, ai_dot_q5_0_q8_0_avx2, ai_gemm_q5_0_q8_0_avx2},
@@ -74,5 +81,13 @@ bool ai_cpu_kernels_get(enum ai_type type, enum ai_isa isa, struct ai_cpu_kernel
   out->quantize_act = fast->quantize_act != NULL ? fast->quantize_act : ref->quantize_act;
   out->vec_dot = fast->vec_dot != NULL ? fast->vec_dot : ref->vec_dot;
   out->gemm = fast->gemm != NULL ? fast->gemm : ref->gemm;
+#if defined(__x86_64__)
+  /* AVX512_BF16 is not part of AI_ISA_AVX512 (Ice Lake lacks it, Zen 4 and Sapphire Rapids have
+   * it), so BF16 weights take vdpbf16ps only where CPUID says so: checked here, once per fill. */
+  if (isa == AI_ISA_AVX512 && type == AI_TYPE_BF16 && ai_fp_cpu_has_avx512_bf16()) {
+    out->vec_dot = ai_dot_bf16_bf16_avx512bf16;
+    out->gemm = ai_gemm_bf16_bf16_avx512bf16;
+  }
+#endif
   return true;
 }
