@@ -124,6 +124,9 @@ struct ab_kernels {
 static const struct ab_kernels ab_table[] = {
     {AI_TYPE_Q4_0, ai_gemm_tiled_q4_0_q8_0_avx512, ai_gemv_q4_0_q8_0_avx512},
     {AI_TYPE_Q8_0, ai_gemm_tiled_q8_0_q8_0_avx512, ai_gemv_q8_0_q8_0_avx512},
+    {AI_TYPE_Q4_1, ai_gemm_tiled_q4_1_q8_1_avx512, ai_gemv_q4_1_q8_1_avx512},
+    {AI_TYPE_Q5_0, ai_gemm_tiled_q5_0_q8_0_avx512, ai_gemv_q5_0_q8_0_avx512},
+    {AI_TYPE_Q5_1, ai_gemm_tiled_q5_1_q8_1_avx512, ai_gemv_q5_1_q8_1_avx512},
 };
 
 static int cmp_double(const void *a, const void *b) {

@@ -78,6 +78,7 @@ void ai_gemm_q5_1_q8_1_ref(int64_t k, const void *w, size_t w_row_bytes, int64_t
 
 #if defined(__x86_64__)
 #include "tensor/qgemm_x86.h"
+#include "tensor/qgemv.h"
 
 AI_INLINE AI_TARGET_AVX512 struct qw512 load_q5_1_avx512(const uint8_t *p, int two) {
   struct qw512 w;
@@ -90,12 +91,30 @@ AI_INLINE AI_TARGET_AVX512 struct qw512 load_q5_1_avx512(const uint8_t *p, int t
 }
 
 /* Unsigned 5-bit values times signed activations, plus m * s_y (qgemm_x86.h). */
-AI_TARGET_AVX512 void ai_gemm_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes,
+AI_TARGET_AVX512 void ai_gemm_tiled_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes,
+                                                     int64_t r0, int64_t r1, const void *xq,
+                                                     size_t xq_row_bytes, int64_t n_tok, float *y,
+                                                     int64_t y_stride) {
+  qx512_gemm(load_q5_1_avx512, 24, QACT_Q8_1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok,
+             y, y_stride);
+}
+
+/* Few tokens (decode): 16 blocks per step, one row at a time (qgemm_x86.h). */
+AI_TARGET_AVX512 void ai_gemv_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes,
                                                int64_t r0, int64_t r1, const void *xq,
                                                size_t xq_row_bytes, int64_t n_tok, float *y,
                                                int64_t y_stride) {
-  qx512_gemm(load_q5_1_avx512, 24, QACT_Q8_1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok,
-             y, y_stride);
+  qxv_gemm(QXV_Q5_1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+}
+
+void ai_gemm_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride) {
+  if (n_tok <= AI_QGEMV_MAX_TOK) {
+    ai_gemv_q5_1_q8_1_avx512(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  } else {
+    ai_gemm_tiled_q5_1_q8_1_avx512(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  }
 }
 
 void ai_dot_q5_1_q8_1_avx512(int64_t n, float *s, const void *x, const void *y) {

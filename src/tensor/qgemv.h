@@ -24,6 +24,24 @@ void ai_gemv_q8_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int6
 void ai_gemm_tiled_q8_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
                                     int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
                                     float *y, int64_t y_stride);
+void ai_gemv_q4_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride);
+void ai_gemm_tiled_q4_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                    int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                    float *y, int64_t y_stride);
+void ai_gemv_q5_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride);
+void ai_gemm_tiled_q5_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                    int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                    float *y, int64_t y_stride);
+void ai_gemv_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                              const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                              int64_t y_stride);
+void ai_gemm_tiled_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                    int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                    float *y, int64_t y_stride);
 #endif
 
 #endif

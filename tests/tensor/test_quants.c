@@ -298,6 +298,12 @@ static const struct variant variants[] = {
     {AI_TYPE_Q4_0, "tiled", ai_gemm_tiled_q4_0_q8_0_avx512},
     {AI_TYPE_Q8_0, "gemv", ai_gemv_q8_0_q8_0_avx512},
     {AI_TYPE_Q8_0, "tiled", ai_gemm_tiled_q8_0_q8_0_avx512},
+    {AI_TYPE_Q4_1, "gemv", ai_gemv_q4_1_q8_1_avx512},
+    {AI_TYPE_Q4_1, "tiled", ai_gemm_tiled_q4_1_q8_1_avx512},
+    {AI_TYPE_Q5_0, "gemv", ai_gemv_q5_0_q8_0_avx512},
+    {AI_TYPE_Q5_0, "tiled", ai_gemm_tiled_q5_0_q8_0_avx512},
+    {AI_TYPE_Q5_1, "gemv", ai_gemv_q5_1_q8_1_avx512},
+    {AI_TYPE_Q5_1, "tiled", ai_gemm_tiled_q5_1_q8_1_avx512},
 };
 
 static void test_variant(const struct variant *v) {
