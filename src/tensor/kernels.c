@@ -7,6 +7,7 @@
 #include "tensor/q6_k.h"
 #include "tensor/q8_k.h"
 #include "tensor/quants.h"
+#include "tensor/quants_wasm.h"
 #include "tensor/types.h"
 
 /* Reference kernels: every supported weight type has a full row. Another family (the K-quants)
@@ -62,11 +63,33 @@ static const struct ai_cpu_kernels kernels_avx2[AI_TYPE_COUNT] = {
 /* clang-format on */
 #endif
 
+#ifdef __wasm_simd128__
+/* SIMD128 is baseline in a -msimd128 build; F16/BF16 keep the reference activation converters. */
+/* clang-format off */
+static const struct ai_cpu_kernels kernels_simd128[AI_TYPE_COUNT] = {
+  [AI_TYPE_F32]  = {NULL, NULL,                     ai_dot_f32_f32_simd128,   ai_gemm_f32_f32_simd128},
+  [AI_TYPE_F16]  = {NULL, NULL,                     ai_dot_f16_f16_simd128,   ai_gemm_f16_f16_simd128},
+  [AI_TYPE_BF16] = {NULL, NULL,                     ai_dot_bf16_bf16_simd128, ai_gemm_bf16_bf16_simd128},
+  [AI_TYPE_Q4_0] = {NULL, ai_quantize_q8_0_simd128, ai_dot_q4_0_q8_0_simd128, ai_gemm_q4_0_q8_0_simd128},
+  [AI_TYPE_Q4_1] = {NULL, ai_quantize_q8_1_simd128, ai_dot_q4_1_q8_1_simd128, ai_gemm_q4_1_q8_1_simd128},
+  [AI_TYPE_Q5_0] = {NULL, ai_quantize_q8_0_simd128, ai_dot_q5_0_q8_0_simd128, ai_gemm_q5_0_q8_0_simd128},
+  [AI_TYPE_Q5_1] = {NULL, ai_quantize_q8_1_simd128, ai_dot_q5_1_q8_1_simd128, ai_gemm_q5_1_q8_1_simd128},
+  [AI_TYPE_Q8_0] = {NULL, ai_quantize_q8_0_simd128, ai_dot_q8_0_q8_0_simd128, ai_gemm_q8_0_q8_0_simd128},
+  [AI_TYPE_Q4_K] = {NULL, ai_q8_k_quantize_simd128, ai_q4_k_vec_dot_simd128,  ai_q4_k_gemm_simd128},
+  [AI_TYPE_Q5_K] = {NULL, ai_q8_k_quantize_simd128, ai_q5_k_vec_dot_simd128,  ai_q5_k_gemm_simd128},
+  [AI_TYPE_Q6_K] = {NULL, ai_q8_k_quantize_simd128, ai_q6_k_vec_dot_simd128,  ai_q6_k_gemm_simd128},
+};
+/* clang-format on */
+#endif
+
 static const struct ai_cpu_kernels *isa_table(enum ai_isa isa) {
   switch (isa) {
 #if defined(__x86_64__)
     case AI_ISA_AVX512: return kernels_avx512;
     case AI_ISA_AVX2: return kernels_avx2;
+#endif
+#ifdef __wasm_simd128__
+    case AI_ISA_SIMD128: return kernels_simd128;
 #endif
     default: return NULL;
   }
