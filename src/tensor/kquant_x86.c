@@ -175,7 +175,7 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
   const size_t bb = kq_block_bytes[type];
   const size_t span = (size_t)RT * wrb;
   const char *pf = (const char *)w + (span < 8192 ? 2 * span : span);
-  __m512 facc[4][4];
+  __m512 facc[4][8];
 #pragma GCC unroll 8
   for (int r = 0; r < RT; r++) {
 #pragma GCC unroll 8
@@ -183,7 +183,7 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
   }
   for (int64_t b = 0; b < nb; b++) {
     struct meta512 m[4];
-    __m512i iacc[4][4];
+    __m512i iacc[4][8];
     for (size_t o = 0; o < RT * bb; o += 64) _mm_prefetch(pf + o, _MM_HINT_T0);
     pf += RT * bb;
 #pragma GCC unroll 8
@@ -236,35 +236,40 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
   }
 }
 
-/* Row tiles of 4 for one token (memory-bound decode: more loads in flight), 2 x 4 otherwise. */
+/* Rows [r0, r1) of one token: tiles of 4 rows (memory-bound decode; the tile512 prefetch keeps
+ * the stream whole), then single rows. */
+static INLINE TARGET_AVX512 void gemv512(enum kq type, int64_t nb, const uint8_t *w, size_t wrb,
+                                         int64_t r0, int64_t r1, const uint8_t *xt, float *yt) {
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) tile512(type, 4, 1, nb, w + r * wrb, wrb, xt, 0, yt + r, 0);
+  for (; r < r1; r++) tile512(type, 1, 1, nb, w + r * wrb, wrb, xt, 0, yt + r, 0);
+}
+
+/* Several tokens: 1 row x 8 tokens per tile. A row's per-block work (scale unpack, weight
+ * nibbles, scale vectors: ~32 ops) is shared by all tokens of the tile, the per-(row, token) work
+ * is 8 multiply ops and a ~7-op float tail per block; 1 x 8 beat 2 x 4, 2 x 6, 3 x 4 and 4 x 2 by
+ * 5-8% on Zen 5 (one core, 128 tokens). Leftover tokens take 1 x 4, 1 x 2 and the gemv. */
 static INLINE TARGET_AVX512 void gemm512(enum kq type, int64_t k, const void *vw, size_t wrb,
                                          int64_t r0, int64_t r1, const void *vxq, size_t xrb,
                                          int64_t n_tok, float *y, int64_t ys) {
   const int64_t nb = k / AI_QK_K;
   const uint8_t *w = vw, *xq = vxq;
-  for (int64_t t0 = 0; t0 < n_tok; t0 += 4) {
-    const int64_t tt = n_tok - t0 < 4 ? n_tok - t0 : 4;
-    const uint8_t *xt = xq + (size_t)t0 * xrb;
-    float *yt = y + t0 * ys;
-    int64_t r = r0;
-    if (tt == 1) {
-      for (; r + 4 <= r1; r += 4) tile512(type, 4, 1, nb, w + r * wrb, wrb, xt, xrb, yt + r, ys);
-      for (; r < r1; r++) tile512(type, 1, 1, nb, w + r * wrb, wrb, xt, xrb, yt + r, ys);
-      continue;
-    }
-    for (; r + 2 <= r1; r += 2) {
-      const uint8_t *wr = w + r * wrb;
-      if (tt == 4) tile512(type, 2, 4, nb, wr, wrb, xt, xrb, yt + r, ys);
-      if (tt == 3) tile512(type, 2, 3, nb, wr, wrb, xt, xrb, yt + r, ys);
-      if (tt == 2) tile512(type, 2, 2, nb, wr, wrb, xt, xrb, yt + r, ys);
-    }
-    for (; r < r1; r++) {
-      const uint8_t *wr = w + r * wrb;
-      if (tt == 4) tile512(type, 1, 4, nb, wr, wrb, xt, xrb, yt + r, ys);
-      if (tt == 3) tile512(type, 1, 3, nb, wr, wrb, xt, xrb, yt + r, ys);
-      if (tt == 2) tile512(type, 1, 2, nb, wr, wrb, xt, xrb, yt + r, ys);
-    }
+  int64_t t0 = 0;
+  for (; t0 + 8 <= n_tok; t0 += 8) {
+    for (int64_t r = r0; r < r1; r++)
+      tile512(type, 1, 8, nb, w + r * wrb, wrb, xq + t0 * xrb, xrb, y + t0 * ys + r, ys);
   }
+  if (n_tok - t0 >= 4) {
+    for (int64_t r = r0; r < r1; r++)
+      tile512(type, 1, 4, nb, w + r * wrb, wrb, xq + t0 * xrb, xrb, y + t0 * ys + r, ys);
+    t0 += 4;
+  }
+  if (n_tok - t0 >= 2) {
+    for (int64_t r = r0; r < r1; r++)
+      tile512(type, 1, 2, nb, w + r * wrb, wrb, xq + t0 * xrb, xrb, y + t0 * ys + r, ys);
+    t0 += 2;
+  }
+  if (n_tok - t0 == 1) gemv512(type, nb, w, wrb, r0, r1, xq + t0 * xrb, y + t0 * ys);
 }
 
 /* ================================ AVX2 ===================================================

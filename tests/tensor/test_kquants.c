@@ -389,10 +389,12 @@ static void test_variants(void) {
   static float a[MAX_TOK * MAX_K];
   static float y_ref[MAX_TOK * (MAX_ROWS + 2)], y[MAX_TOK * (MAX_ROWS + 2)];
   static double mag[MAX_TOK * MAX_ROWS];
-  /* Row counts and starts cover the 4-row gemv tiles, their 1-row tail and the 2-row gemm tiles:
+  /* Row counts and starts cover the 4-row gemv tiles and their 1-row tail:
    * [r0, r1) = [0,1) [0,2) [1,3) [1,5) [1,17) and, from a start that is not a multiple of 4,
-   * [3,17). */
-  static const int blocks[] = {1, 3, 7, 17}, rows[] = {1, 2, 3, 5, 17, 17}, toks[] = {1, 2, 5, 13};
+   * [3,17). Token counts cover the 8-, 4- and 2-token gemm tiles and the single-token tail: 2, 5 =
+   * 4+1, 7 = 4+2+1, 11 = 8+2+1, 13 = 8+4+1. */
+  static const int blocks[] = {1, 3, 7, 17}, rows[] = {1, 2, 3, 5, 17, 17};
+  static const int toks[] = {1, 2, 5, 7, 11, 13};
   static const int starts[] = {0, 0, 1, 1, 1, 3};
   enum { N_ROW_CASES = sizeof rows / sizeof rows[0] };
   uint64_t st = seed ^ 4;
@@ -410,7 +412,7 @@ static void test_variants(void) {
       for (int ri = 0; ri < N_ROW_CASES; ri++) {
         const int n_rows = rows[ri];
         random_weights(v->type, wq, blocks[bi] * n_rows, &st);
-        for (int ti = 0; ti < 4; ti++) {
+        for (size_t ti = 0; ti < sizeof toks / sizeof toks[0]; ti++) {
           const int n_tok = toks[ti];
           random_acts(a, k * n_tok, &st);
           ai_q8_k_quantize_ref(a, aq, k * n_tok);
