@@ -12,8 +12,8 @@
  * run the seven matmuls of one transformer layer back to back; decode tok/s is 22 layers of that,
  * without the output projection, attention and the other ops.
  *
- * bench_matmul --ab [TYPE ...] instead compares the AVX-512 tiled gemm and gemv kernels of each
- * type on one thread, alternately in one process over 256 MB of weights (far beyond L3), at
+ * bench_matmul --ab [TYPE ...] instead compares the tiled gemm and gemv kernels (AVX-512 and AVX2)
+ * of each type on one thread, alternately in one process over 256 MB of weights (far beyond L3), at
  * n_tok = 1..4 and k = 2048 and 5632: GB/s of each, median of 5 rounds. Alternating makes the
  * comparison robust to other load on a shared machine; the absolute numbers are not. */
 #define _POSIX_C_SOURCE 200809L
@@ -118,15 +118,21 @@ static double time_mats(struct ai_threadpool *pool, const struct ai_cpu_kernels 
 #if defined(__x86_64__)
 struct ab_kernels {
   enum ai_type type;
+  enum ai_isa isa;
   ai_gemm_fn tiled, gemv;
 };
 
 static const struct ab_kernels ab_table[] = {
-    {AI_TYPE_Q4_0, ai_gemm_tiled_q4_0_q8_0_avx512, ai_gemv_q4_0_q8_0_avx512},
-    {AI_TYPE_Q8_0, ai_gemm_tiled_q8_0_q8_0_avx512, ai_gemv_q8_0_q8_0_avx512},
-    {AI_TYPE_Q4_1, ai_gemm_tiled_q4_1_q8_1_avx512, ai_gemv_q4_1_q8_1_avx512},
-    {AI_TYPE_Q5_0, ai_gemm_tiled_q5_0_q8_0_avx512, ai_gemv_q5_0_q8_0_avx512},
-    {AI_TYPE_Q5_1, ai_gemm_tiled_q5_1_q8_1_avx512, ai_gemv_q5_1_q8_1_avx512},
+    {AI_TYPE_Q4_0, AI_ISA_AVX512, ai_gemm_tiled_q4_0_q8_0_avx512, ai_gemv_q4_0_q8_0_avx512},
+    {AI_TYPE_Q4_0, AI_ISA_AVX2, ai_gemm_tiled_q4_0_q8_0_avx2, ai_gemv_q4_0_q8_0_avx2},
+    {AI_TYPE_Q8_0, AI_ISA_AVX512, ai_gemm_tiled_q8_0_q8_0_avx512, ai_gemv_q8_0_q8_0_avx512},
+    {AI_TYPE_Q8_0, AI_ISA_AVX2, ai_gemm_tiled_q8_0_q8_0_avx2, ai_gemv_q8_0_q8_0_avx2},
+    {AI_TYPE_Q4_1, AI_ISA_AVX512, ai_gemm_tiled_q4_1_q8_1_avx512, ai_gemv_q4_1_q8_1_avx512},
+    {AI_TYPE_Q4_1, AI_ISA_AVX2, ai_gemm_tiled_q4_1_q8_1_avx2, ai_gemv_q4_1_q8_1_avx2},
+    {AI_TYPE_Q5_0, AI_ISA_AVX512, ai_gemm_tiled_q5_0_q8_0_avx512, ai_gemv_q5_0_q8_0_avx512},
+    {AI_TYPE_Q5_0, AI_ISA_AVX2, ai_gemm_tiled_q5_0_q8_0_avx2, ai_gemv_q5_0_q8_0_avx2},
+    {AI_TYPE_Q5_1, AI_ISA_AVX512, ai_gemm_tiled_q5_1_q8_1_avx512, ai_gemv_q5_1_q8_1_avx512},
+    {AI_TYPE_Q5_1, AI_ISA_AVX2, ai_gemm_tiled_q5_1_q8_1_avx2, ai_gemv_q5_1_q8_1_avx2},
 };
 
 static int cmp_double(const void *a, const void *b) {
@@ -136,14 +142,12 @@ static int cmp_double(const void *a, const void *b) {
 
 /* Alternating A/B of tiled vs gemv (see the header comment). */
 static int run_ab(int n_types, const char **types) {
-  if (ai_isa_detect() != AI_ISA_AVX512) {
-    printf("--ab needs AVX-512\n");
-    return 1;
-  }
   const int64_t ks[2] = {2048, 5632};
   for (size_t ti = 0; ti < sizeof ab_table / sizeof ab_table[0]; ti++) {
     const struct ab_kernels *kk = &ab_table[ti];
     const struct ai_type_traits *tr = ai_type_traits_get(kk->type);
+    const enum ai_isa best = ai_isa_detect();
+    if (!(best == AI_ISA_AVX512 || (best == AI_ISA_AVX2 && kk->isa == AI_ISA_AVX2))) continue;
     int wanted = n_types == 0;
     for (int i = 0; i < n_types; i++) wanted |= ai_type_from_name(types[i]) == (int)kk->type;
     if (!wanted) continue;
@@ -172,9 +176,9 @@ static int run_ab(int n_types, const char **types) {
         qsort(t_tiled, 5, sizeof(double), cmp_double);
         qsort(t_gemv, 5, sizeof(double), cmp_double);
         const double bytes = (double)m.w_row_bytes * m.rows;
-        printf("%-5s k=%-5lld n_tok=%lld: tiled %6.2f GB/s, gemv %6.2f GB/s (x%.2f)\n", tr->name,
-               (long long)k, (long long)n_tok, bytes / t_tiled[2] * 1e-9, bytes / t_gemv[2] * 1e-9,
-               t_tiled[2] / t_gemv[2]);
+        printf("%-5s %-6s k=%-5lld n_tok=%lld: tiled %6.2f GB/s, gemv %6.2f GB/s (x%.2f)\n",
+               tr->name, ai_isa_name(kk->isa), (long long)k, (long long)n_tok,
+               bytes / t_tiled[2] * 1e-9, bytes / t_gemv[2] * 1e-9, t_tiled[2] / t_gemv[2]);
       }
       free(m.w);
       free(x);

@@ -121,11 +121,29 @@ AI_INLINE AI_TARGET_AVX2 struct qw256 load_q4_1_avx2(const uint8_t *p) {
   return w;
 }
 
-AI_TARGET_AVX2 void ai_gemm_q4_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
-                                           int64_t r1, const void *xq, size_t xq_row_bytes,
-                                           int64_t n_tok, float *y, int64_t y_stride) {
+AI_TARGET_AVX2 void ai_gemm_tiled_q4_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes,
+                                                 int64_t r0, int64_t r1, const void *xq,
+                                                 size_t xq_row_bytes, int64_t n_tok, float *y,
+                                                 int64_t y_stride) {
   qx256_gemm(load_q4_1_avx2, 20, 0, QACT_Q8_1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes,
              n_tok, y, y_stride);
+}
+
+/* Few tokens (decode): 8 blocks per step, one row at a time (qgemm_x86.h). */
+AI_TARGET_AVX2 void ai_gemv_q4_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                           int64_t r1, const void *xq, size_t xq_row_bytes,
+                                           int64_t n_tok, float *y, int64_t y_stride) {
+  qxv256_gemm(QXV_Q4_1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+}
+
+void ai_gemm_q4_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride) {
+  if (n_tok <= AI_QGEMV_MAX_TOK) {
+    ai_gemv_q4_1_q8_1_avx2(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  } else {
+    ai_gemm_tiled_q4_1_q8_1_avx2(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  }
 }
 
 void ai_dot_q4_1_q8_1_avx2(int64_t n, float *s, const void *x, const void *y) {

@@ -606,4 +606,198 @@ AI_INLINE AI_TARGET_AVX2 void qx256_gemm(qw256_load_fn load_w, const size_t w_bb
   }
 }
 
+/* ---- AVX2 gemv: the AVX-512 gemv's scheme on 256-bit registers ---------------------------------
+ * A step is 8 blocks: two per register (one per 128-bit lane), maddubs + madd instead of
+ * vpdpbusd (Q8_0 with the sign trick, as the tile), the same unpack fold (lane e = block
+ * 2 * (e % 4) + e / 4 of the step), scales by an 8-lane gather. Activations use struct qxv_act
+ * with 8-block parts: per 2 blocks 64 bytes [y[0..15] of both | y[16..31] of both]; for Q8_0
+ * weights the blocks' 32 bytes in order. */
+
+AI_INLINE AI_TARGET_AVX2 void qxv256_prep(enum qxv_kind kind, const uint8_t *x, int64_t n,
+                                          struct qxv_act *a, int64_t a0) {
+  const int xbb = qxv_q8_1(kind) ? 36 : 34, xqs = qxv_q8_1(kind) ? 4 : 2;
+  const int64_t n8 = (n + 7) / 8 * 8;
+  for (int64_t j = 0; j < n8; j++) {
+    const int64_t slot = a0 + j, e = 4 * (j % 2) + (j % 8) / 2;
+    int8_t *yb = a->y + (slot - j % 8) * 32;
+    __m256i q = _mm256_setzero_si256();
+    float d = 0.0f, s = 0.0f;
+    if (j < n) {
+      const uint8_t *p = x + j * xbb;
+      q = _mm256_loadu_si256((const __m256i *)(p + xqs));
+      d = _cvtsh_ss(qx_rd16(p));
+      if (qxv_q8_1(kind)) s = _cvtsh_ss(qx_rd16(p + 2));
+    }
+    if (kind == QXV_Q8_0) {
+      _mm256_storeu_si256((__m256i *)(yb + 32 * (j % 8)), q);
+    } else {
+      int8_t *part = yb + 64 * ((j % 8) / 2) + 16 * (j % 2);
+      _mm_storeu_si128((__m128i *)part, _mm256_castsi256_si128(q));
+      _mm_storeu_si128((__m128i *)(part + 32), _mm256_extracti128_si256(q, 1));
+    }
+    const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q);
+    const __m256i s32 = _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(s32), _mm256_extracti128_si256(s32, 1));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, _MM_SHUFFLE(1, 0, 3, 2)));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, _MM_SHUFFLE(2, 3, 0, 1)));
+    a->d[a0 + (j - j % 8) + e] = d;
+    a->off[a0 + (j - j % 8) + e] = kind == QXV_Q8_0 ? 0 : -qxv_offset(kind) * _mm_cvtsi128_si32(t);
+    a->s[a0 + (j - j % 8) + e] = s;
+  }
+}
+
+AI_INLINE AI_TARGET_AVX2 __m256i qxv256_fold(const __m256i z[4]) {
+  const __m256i s01 =
+      _mm256_add_epi32(_mm256_unpacklo_epi32(z[0], z[1]), _mm256_unpackhi_epi32(z[0], z[1]));
+  const __m256i s23 =
+      _mm256_add_epi32(_mm256_unpacklo_epi32(z[2], z[3]), _mm256_unpackhi_epi32(z[2], z[3]));
+  return _mm256_add_epi32(_mm256_unpacklo_epi64(s01, s23), _mm256_unpackhi_epi64(s01, s23));
+}
+
+/* acc[t] += the T tokens' dots with the n <= 8 blocks at w (one row); as qxv_step. */
+AI_INLINE AI_TARGET_AVX2 void qxv256_step(enum qxv_kind kind, const int T, const uint8_t *w,
+                                          const struct qxv_act *a, int64_t a0, int64_t cb, int n,
+                                          __m256 acc[QXV_MAX_TOK]) {
+  const int bb = qxv_wbb(kind), qs = qxv_qs(kind);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i z[QXV_MAX_TOK][4];
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; k++) {
+    const uint8_t *p = w + 2 * k * bb;
+    if (kind == QXV_Q8_0) {
+      const __m256i w0 =
+          2 * k < n ? _mm256_loadu_si256((const __m256i *)(p + qs)) : _mm256_setzero_si256();
+      const __m256i w1 = 2 * k + 1 < n ? _mm256_loadu_si256((const __m256i *)(p + bb + qs))
+                                       : _mm256_setzero_si256();
+#pragma GCC unroll 4
+      for (int t = 0; t < T; t++) {
+        const int8_t *y = a->y + (a0 + t * cb) * 32 + 64 * k;
+        const __m256i y0 = _mm256_loadu_si256((const __m256i *)y);
+        const __m256i y1 = _mm256_loadu_si256((const __m256i *)(y + 32));
+        const __m256i d0 = _mm256_madd_epi16(
+            _mm256_maddubs_epi16(_mm256_sign_epi8(w0, w0), _mm256_sign_epi8(y0, w0)), ones);
+        const __m256i d1 = _mm256_madd_epi16(
+            _mm256_maddubs_epi16(_mm256_sign_epi8(w1, w1), _mm256_sign_epi8(y1, w1)), ones);
+        z[t][k] = _mm256_add_epi32(_mm256_permute2x128_si256(d0, d1, 0x20),
+                                   _mm256_permute2x128_si256(d0, d1, 0x31));
+      }
+    } else {
+      const __m256i m0f = _mm256_set1_epi8(0x0f);
+      const __m128i q0 =
+          2 * k < n ? _mm_loadu_si128((const __m128i *)(p + qs)) : _mm_setzero_si128();
+      const __m128i q1 =
+          2 * k + 1 < n ? _mm_loadu_si128((const __m128i *)(p + bb + qs)) : _mm_setzero_si128();
+      const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1);
+      __m256i lo = _mm256_and_si256(v, m0f), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m0f);
+      if (kind == QXV_Q5_0 || kind == QXV_Q5_1) {
+        const int qh = kind == QXV_Q5_0 ? 2 : 4;
+        const __m256i b0 = qx256_bit4(2 * k < n ? qx_rd32(p + qh) : 0);
+        const __m256i b1 = qx256_bit4(2 * k + 1 < n ? qx_rd32(p + bb + qh) : 0);
+        lo = _mm256_or_si256(lo, _mm256_permute2x128_si256(b0, b1, 0x20));
+        hi = _mm256_or_si256(hi, _mm256_permute2x128_si256(b0, b1, 0x31));
+      }
+#pragma GCC unroll 4
+      for (int t = 0; t < T; t++) {
+        const int8_t *y = a->y + (a0 + t * cb) * 32 + 64 * k;
+        const __m256i p16 = _mm256_add_epi16(
+            _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)y)),
+            _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(y + 32))));
+        z[t][k] = _mm256_madd_epi16(p16, ones);
+      }
+    }
+  }
+  const __m256i idx =
+      _mm256_mullo_epi32(_mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7), _mm256_set1_epi32(bb));
+  __m256i g;
+  if (n >= 8) {
+    g = _mm256_i32gather_epi32((const int *)w, idx, 1);
+  } else {
+    const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(n * bb), idx);
+    g = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), (const int *)w, idx, valid, 1);
+  }
+  /* low (scale) and high (minimum) halves of the 8 dwords, packed for vcvtph2ps */
+  const __m256i lo16 = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1, 0,
+                                        1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256 dw = _mm256_cvtph_ps(_mm256_castsi256_si128(
+      _mm256_permute4x64_epi64(_mm256_shuffle_epi8(g, lo16), _MM_SHUFFLE(3, 1, 2, 0))));
+  __m256 mw = _mm256_setzero_ps();
+  if (qxv_q8_1(kind)) {
+    const __m256i g_hi = _mm256_srli_epi32(g, 16);
+    mw = _mm256_cvtph_ps(_mm256_castsi256_si128(
+        _mm256_permute4x64_epi64(_mm256_shuffle_epi8(g_hi, lo16), _MM_SHUFFLE(3, 1, 2, 0))));
+  }
+#pragma GCC unroll 4
+  for (int t = 0; t < T; t++) {
+    const int64_t at = a0 + t * cb;
+    const __m256i dot =
+        _mm256_add_epi32(qxv256_fold(z[t]), _mm256_loadu_si256((const __m256i *)(a->off + at)));
+    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, _mm256_loadu_ps(a->d + at)),
+                             acc[t]);
+    if (qxv_q8_1(kind)) acc[t] = _mm256_fmadd_ps(mw, _mm256_loadu_ps(a->s + at), acc[t]);
+  }
+}
+
+AI_INLINE AI_TARGET_AVX2 void qxv256_rows(enum qxv_kind kind, const int T, const uint8_t *w,
+                                          size_t w_row_bytes, int64_t r0, int64_t r1,
+                                          const struct qxv_act *a, int64_t cb, int64_t n, float *y,
+                                          int64_t y_stride, int is_first) {
+  const int bb = qxv_wbb(kind);
+  for (int64_t r = r0; r < r1; r++) {
+    const uint8_t *wr = w + (size_t)r * w_row_bytes;
+    __m256 acc[QXV_MAX_TOK];
+#pragma GCC unroll 4
+    for (int t = 0; t < T; t++) acc[t] = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) qxv256_step(kind, T, wr + (size_t)j * bb, a, j, cb, 8, acc);
+    if (j < n) qxv256_step(kind, T, wr + (size_t)j * bb, a, j, cb, (int)(n - j), acc);
+#pragma GCC unroll 4
+    for (int t = 0; t < T; t++) {
+      const float v = qx256_hsum(acc[t]);
+      y[t * y_stride + r] = is_first ? v : y[t * y_stride + r] + v;
+    }
+  }
+}
+
+AI_INLINE AI_TARGET_AVX2 void qxv256_pass(enum qxv_kind kind, const int T, int64_t k,
+                                          const uint8_t *w, size_t w_row_bytes, int64_t r0,
+                                          int64_t r1, const uint8_t *x, size_t x_row_bytes,
+                                          float *y, int64_t y_stride) {
+  struct qxv_act a;
+  const int64_t nb = k / AI_QK, cb = QXV_SLOTS / T / 16 * 16;
+  const size_t xbb = qxv_q8_1(kind) ? 36 : 34;
+  for (int64_t c0 = 0; c0 < nb; c0 += cb) {
+    const int64_t n = nb - c0 < cb ? nb - c0 : cb, ts = (n + 7) / 8 * 8; /* token stride */
+#pragma GCC unroll 4
+    for (int t = 0; t < T; t++) qxv256_prep(kind, x + t * x_row_bytes + c0 * xbb, n, &a, t * ts);
+    qxv256_rows(kind, T, w + c0 * qxv_wbb(kind), w_row_bytes, r0, r1, &a, ts, n, y, y_stride,
+                c0 == 0);
+  }
+}
+
+/* The ai_gemm_fn contract (types.h) with the AVX2 gemv, QXV_MAX_TOK tokens per pass. */
+AI_INLINE AI_TARGET_AVX2 void qxv256_gemm(enum qxv_kind kind, int64_t k, const void *vw,
+                                          size_t w_row_bytes, int64_t r0, int64_t r1,
+                                          const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                          float *y, int64_t y_stride) {
+  const uint8_t *w = vw, *x = xq;
+  for (int64_t t = 0; t < n_tok; t += QXV_MAX_TOK) {
+    const uint8_t *xt = x + (size_t)t * xq_row_bytes;
+    float *yt = y + t * y_stride;
+    switch (n_tok - t) {
+      case 1:
+        qxv256_pass(kind, 1, k, w, w_row_bytes, r0, r1, xt, xq_row_bytes, yt, y_stride);
+        break;
+      case 2:
+        qxv256_pass(kind, 2, k, w, w_row_bytes, r0, r1, xt, xq_row_bytes, yt, y_stride);
+        break;
+      case 3:
+        qxv256_pass(kind, 3, k, w, w_row_bytes, r0, r1, xt, xq_row_bytes, yt, y_stride);
+        break;
+      default:
+        qxv256_pass(kind, 4, k, w, w_row_bytes, r0, r1, xt, xq_row_bytes, yt, y_stride);
+        break;
+    }
+  }
+}
+
 #endif

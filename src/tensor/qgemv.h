@@ -1,14 +1,14 @@
-/* The two x86 AVX-512 kernels behind each 32-element block type's gemm, callable on their own so
- * tests and bench/kernels/bench_matmul.c can check and time each: the gemv (few tokens: decode)
- * and the R x T tiled gemm (prompts). ai_gemm_<types>_avx512 (quants.h) picks between them by
- * n_tok. Both follow the ai_gemm_fn contract (types.h) for any n_tok. */
+/* The two x86 kernels behind each 32-element block type's AVX-512 and AVX2 gemm, callable on their
+ * own so tests and bench/kernels/bench_matmul.c can check and time each: the gemv (few tokens:
+ * decode) and the R x T tiled gemm (prompts). ai_gemm_<types>_<isa> (quants.h) picks between them
+ * by n_tok. Both follow the ai_gemm_fn contract (types.h) for any n_tok. */
 #ifndef AI_TENSOR_QGEMV_H
 #define AI_TENSOR_QGEMV_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* ai_gemm_<types>_avx512 runs the gemv when n_tok <= this, the tile otherwise. */
+/* ai_gemm_<types>_<isa> runs the gemv when n_tok <= this, the tile otherwise. */
 #define AI_QGEMV_MAX_TOK 3
 
 #if defined(__x86_64__)
@@ -42,6 +42,36 @@ void ai_gemv_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int6
 void ai_gemm_tiled_q5_1_q8_1_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
                                     int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
                                     float *y, int64_t y_stride);
+void ai_gemv_q4_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_gemm_tiled_q4_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                  int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                  float *y, int64_t y_stride);
+void ai_gemv_q4_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_gemm_tiled_q4_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                  int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                  float *y, int64_t y_stride);
+void ai_gemv_q5_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_gemm_tiled_q5_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                  int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                  float *y, int64_t y_stride);
+void ai_gemv_q5_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_gemm_tiled_q5_1_q8_1_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                  int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                  float *y, int64_t y_stride);
+void ai_gemv_q8_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
+                            int64_t y_stride);
+void ai_gemm_tiled_q8_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0,
+                                  int64_t r1, const void *xq, size_t xq_row_bytes, int64_t n_tok,
+                                  float *y, int64_t y_stride);
 #endif
 
 #endif

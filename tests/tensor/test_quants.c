@@ -283,27 +283,38 @@ static void test_type(int t) {
 }
 
 #if defined(__x86_64__)
-/* The two AVX-512 kernels behind each gemm (qgemv.h), each on its own, against the reference
- * gemm: block counts around the gemv's 16-block step (tails of 1, 15 and none), every row range
- * [r0, r1) with r0 < 3 and r1 <= 9 (odd starts and lengths), and n_tok 1..5 (one or two passes of
- * the gemv's up to 4 tokens), with sentinels around the written rows. */
+/* The two x86 kernels behind each AVX-512 and AVX2 gemm (qgemv.h), each on its own, against the
+ * reference gemm: block counts around the gemv's 16-block step (tails of 1, 15 and none), every row
+ * range [r0, r1) with r0 < 3 and r1 <= 9 (odd starts and lengths), and n_tok 1..5 (one or two
+ * passes of the gemv's up to 4 tokens), with sentinels around the written rows. */
 struct variant {
   int type;
+  enum ai_isa isa; /* the variant needs this ISA */
   const char *name;
   ai_gemm_fn fn;
 };
 
 static const struct variant variants[] = {
-    {AI_TYPE_Q4_0, "gemv", ai_gemv_q4_0_q8_0_avx512},
-    {AI_TYPE_Q4_0, "tiled", ai_gemm_tiled_q4_0_q8_0_avx512},
-    {AI_TYPE_Q8_0, "gemv", ai_gemv_q8_0_q8_0_avx512},
-    {AI_TYPE_Q8_0, "tiled", ai_gemm_tiled_q8_0_q8_0_avx512},
-    {AI_TYPE_Q4_1, "gemv", ai_gemv_q4_1_q8_1_avx512},
-    {AI_TYPE_Q4_1, "tiled", ai_gemm_tiled_q4_1_q8_1_avx512},
-    {AI_TYPE_Q5_0, "gemv", ai_gemv_q5_0_q8_0_avx512},
-    {AI_TYPE_Q5_0, "tiled", ai_gemm_tiled_q5_0_q8_0_avx512},
-    {AI_TYPE_Q5_1, "gemv", ai_gemv_q5_1_q8_1_avx512},
-    {AI_TYPE_Q5_1, "tiled", ai_gemm_tiled_q5_1_q8_1_avx512},
+    {AI_TYPE_Q4_0, AI_ISA_AVX512, "gemv", ai_gemv_q4_0_q8_0_avx512},
+    {AI_TYPE_Q4_0, AI_ISA_AVX512, "tiled", ai_gemm_tiled_q4_0_q8_0_avx512},
+    {AI_TYPE_Q8_0, AI_ISA_AVX512, "gemv", ai_gemv_q8_0_q8_0_avx512},
+    {AI_TYPE_Q8_0, AI_ISA_AVX512, "tiled", ai_gemm_tiled_q8_0_q8_0_avx512},
+    {AI_TYPE_Q4_1, AI_ISA_AVX512, "gemv", ai_gemv_q4_1_q8_1_avx512},
+    {AI_TYPE_Q4_1, AI_ISA_AVX512, "tiled", ai_gemm_tiled_q4_1_q8_1_avx512},
+    {AI_TYPE_Q5_0, AI_ISA_AVX512, "gemv", ai_gemv_q5_0_q8_0_avx512},
+    {AI_TYPE_Q5_0, AI_ISA_AVX512, "tiled", ai_gemm_tiled_q5_0_q8_0_avx512},
+    {AI_TYPE_Q5_1, AI_ISA_AVX512, "gemv", ai_gemv_q5_1_q8_1_avx512},
+    {AI_TYPE_Q5_1, AI_ISA_AVX512, "tiled", ai_gemm_tiled_q5_1_q8_1_avx512},
+    {AI_TYPE_Q4_0, AI_ISA_AVX2, "gemv", ai_gemv_q4_0_q8_0_avx2},
+    {AI_TYPE_Q4_0, AI_ISA_AVX2, "tiled", ai_gemm_tiled_q4_0_q8_0_avx2},
+    {AI_TYPE_Q4_1, AI_ISA_AVX2, "gemv", ai_gemv_q4_1_q8_1_avx2},
+    {AI_TYPE_Q4_1, AI_ISA_AVX2, "tiled", ai_gemm_tiled_q4_1_q8_1_avx2},
+    {AI_TYPE_Q5_0, AI_ISA_AVX2, "gemv", ai_gemv_q5_0_q8_0_avx2},
+    {AI_TYPE_Q5_0, AI_ISA_AVX2, "tiled", ai_gemm_tiled_q5_0_q8_0_avx2},
+    {AI_TYPE_Q5_1, AI_ISA_AVX2, "gemv", ai_gemv_q5_1_q8_1_avx2},
+    {AI_TYPE_Q5_1, AI_ISA_AVX2, "tiled", ai_gemm_tiled_q5_1_q8_1_avx2},
+    {AI_TYPE_Q8_0, AI_ISA_AVX2, "gemv", ai_gemv_q8_0_q8_0_avx2},
+    {AI_TYPE_Q8_0, AI_ISA_AVX2, "tiled", ai_gemm_tiled_q8_0_q8_0_avx2},
 };
 
 static void test_variant(const struct variant *v) {
@@ -356,8 +367,8 @@ static void test_variant(const struct variant *v) {
       }
     }
     if (bad) {
-      fprintf(stderr, "%s %s k=%lld: %d bad (seed %llu)\n", tr->name, v->name, (long long)k, bad,
-              (unsigned long long)seed);
+      fprintf(stderr, "%s %s %s k=%lld: %d bad (seed %llu)\n", tr->name, ai_isa_name(v->isa),
+              v->name, (long long)k, bad, (unsigned long long)seed);
     }
     CHECK_EQ(bad, 0);
     free(wf);
@@ -380,8 +391,11 @@ int main(void) {
     test_type(types[i]);
   }
 #if defined(__x86_64__)
-  if (ai_isa_detect() == AI_ISA_AVX512) {
-    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) test_variant(&variants[i]);
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+    const enum ai_isa best = ai_isa_detect();
+    if (best == AI_ISA_AVX512 || (best == AI_ISA_AVX2 && variants[i].isa == AI_ISA_AVX2)) {
+      test_variant(&variants[i]);
+    }
   }
 #endif
   if (check_failures) fprintf(stderr, "failed with seed %llu\n", (unsigned long long)seed);
