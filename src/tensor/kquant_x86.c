@@ -77,9 +77,9 @@ static INLINE TARGET_AVX512 __m128i unpack_k4_512(const uint8_t *scales) {
 
 /* Per-row, per-block values: the scale source for vpermw, the correction operand, d, dmin. */
 struct meta512 {
-  __m512i sc;  /* int16 lanes: Q4/Q5 scales 0..7 then mins 8..15; Q6 the 16 scales */
-  __m256i aux; /* Q4/Q5: min of sub-block g/2 in lane g; Q6: the 16 scales */
-  __m512 d, dmin;
+  __m512i sc;     /* int16 lanes: Q4/Q5 scales 0..7 then mins 8..15; Q6 the 16 scales */
+  __m256i aux;    /* Q4/Q5: min of sub-block g/2 in lane g; Q6: the 16 scales */
+  __m512 d, dmin; /* broadcast; dmin is subtracted */
 };
 
 static INLINE TARGET_AVX512 struct meta512 meta512_load(enum kq type, const uint8_t *blk) {
@@ -98,8 +98,13 @@ static INLINE TARGET_AVX512 struct meta512 meta512_load(enum kq type, const uint
     m.sc = _mm512_castsi256_si512(sm16);
     m.aux = _mm256_permutexvar_epi16(
         _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), sm16);
-    m.d = _mm512_set1_ps(_cvtsh_ss(x->d));
-    m.dmin = _mm512_set1_ps(-_cvtsh_ss(x->dmin));
+    /* d and dmin are adjacent fp16: one 32-bit broadcast, one conversion, two in-lane shuffles
+     * (scalar conversions and broadcasts cost ~15% of a gemv block). */
+    uint32_t dd;
+    memcpy(&dd, blk, sizeof dd);
+    const __m512 ddv = _mm512_cvtph_ps(_mm256_set1_epi32((int)dd)); /* d, dmin, d, dmin, ... */
+    m.d = _mm512_shuffle_ps(ddv, ddv, 0x00);
+    m.dmin = _mm512_shuffle_ps(ddv, ddv, 0x55);
   }
   return m;
 }
@@ -268,8 +273,8 @@ static INLINE TARGET_AVX512 void tile512(enum kq type, const int RT, const int T
         facc[r][t] =
             _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][t]), _mm512_mul_ps(m[r].d, adv), facc[r][t]);
         if (type != KQ6) {
-          facc[r][t] = _mm512_fmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(corr)),
-                                       _mm512_mul_ps(m[r].dmin, adv), facc[r][t]);
+          facc[r][t] = _mm512_fnmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(corr)),
+                                        _mm512_mul_ps(m[r].dmin, adv), facc[r][t]);
         }
       }
     }
