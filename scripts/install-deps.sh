@@ -29,7 +29,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "install-deps: npm ci"
+  echo "install-deps: npm install"
   # Optional packages are GPU builds of llama.cpp (CUDA, Vulkan) we never load: skip ~700 MB.
-  npm ci --omit=optional --no-audit --no-fund --loglevel=error
+  # `npm ci` refuses this lock file because node-llama-cpp's optional builds for other platforms
+  # are not in the registry we reach; `npm install` installs the locked versions and leaves the
+  # lock file as it is.
+  npm install --omit=optional --no-audit --no-fund --loglevel=error
 fi
