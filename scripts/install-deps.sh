@@ -34,5 +34,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # `npm ci` refuses this lock file because node-llama-cpp's optional builds for other platforms
   # are not in the registry we reach; `npm install` installs the locked versions and leaves the
   # lock file as it is.
-  npm install --omit=optional --no-audit --no-fund --loglevel=error
+  # --ignore-scripts: node-llama-cpp's postinstall may try to fetch or build llama.cpp; the
+  # prebuilt CPU binary it ships needs no script (npm 11 skips unapproved scripts anyway).
+  npm install --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
