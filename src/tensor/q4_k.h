@@ -1,6 +1,6 @@
 /* Q4_K weights (llama.cpp block_q4_K, QK_K = 256, 144 bytes per block): reference
- * quantize, dequantize and dot with Q8_K in q4_k.c; AVX2/AVX-512 in q4_k_x86.c; SIMD128 in
- * q4_k_wasm.c. Fast variants read the file's blocks in place (no repacking). */
+ * quantize, dequantize and dot with Q8_K in q4_k.c; AVX2/AVX-512 in kquant_x86.c; SIMD128 in
+ * kquant_wasm.c. Fast variants read the file's blocks in place (no repacking). */
 #ifndef AI_TENSOR_Q4_K_H
 #define AI_TENSOR_Q4_K_H
 

@@ -1,6 +1,6 @@
 /* Q5_K weights (llama.cpp block_q5_K, QK_K = 256, 176 bytes per block): reference
- * quantize, dequantize and dot with Q8_K in q5_k.c; AVX2/AVX-512 in q5_k_x86.c; SIMD128 in
- * q5_k_wasm.c. Fast variants read the file's blocks in place (no repacking). */
+ * quantize, dequantize and dot with Q8_K in q5_k.c; AVX2/AVX-512 in kquant_x86.c; SIMD128 in
+ * kquant_wasm.c. Fast variants read the file's blocks in place (no repacking). */
 #ifndef AI_TENSOR_Q5_K_H
 #define AI_TENSOR_Q5_K_H
 

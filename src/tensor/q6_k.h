@@ -1,6 +1,6 @@
 /* Q6_K weights (llama.cpp block_q6_K, QK_K = 256, 210 bytes per block): reference
- * quantize, dequantize and dot with Q8_K in q6_k.c; AVX2/AVX-512 in q6_k_x86.c; SIMD128 in
- * q6_k_wasm.c. Fast variants read the file's blocks in place (no repacking). */
+ * quantize, dequantize and dot with Q8_K in q6_k.c; AVX2/AVX-512 in kquant_x86.c; SIMD128 in
+ * kquant_wasm.c. Fast variants read the file's blocks in place (no repacking). */
 #ifndef AI_TENSOR_Q6_K_H
 #define AI_TENSOR_Q6_K_H
 

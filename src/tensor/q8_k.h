@@ -1,5 +1,5 @@
 /* Q8_K: the 8-bit activation type that K-quant weights are multiplied with (llama.cpp
- * block_q8_K). Reference quantize/dequantize here; SIMD quantizers in q8_k_x86.c and q8_k_wasm.c,
+ * block_q8_K). Reference quantize/dequantize here; SIMD quantizers in q8_k_x86.c and kquant_wasm.c,
  * each byte-identical to the reference. */
 #ifndef AI_TENSOR_Q8_K_H
 #define AI_TENSOR_Q8_K_H
