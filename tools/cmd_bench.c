@@ -106,9 +106,9 @@ int cmd_bench(int argc, char **argv) {
   const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
   int n_threads = threads ? (int)threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (!json) {
-    printf("| %-28s | %9s | %8s | %7s | %7s | %6s | %10s | %9s |\n", "model", "size", "params",
+    printf("| %-32s | %9s | %8s | %7s | %7s | %6s | %10s | %9s |\n", "model", "size", "params",
            "type", "backend", "thr", "test", "t/s");
-    printf("|%.*s|\n", 110,
+    printf("|%.*s|\n", 114,
            "----------------------------------------------------------------------"
            "----------------------------------------------------------");
   }
@@ -131,7 +131,7 @@ int cmd_bench(int argc, char **argv) {
           "\"test\": \"%s\", \"tok_s\": %.2f, \"peak_rss_mib\": %.1f}\n",
           base, info.file_type, n_threads, name, median, peak_rss_mib());
     else
-      printf("| %-28.28s | %5.0f MiB | %6.0f M | %7s | %7s | %6d | %10s | %9.2f |\n", base,
+      printf("| %-32.32s | %5.0f MiB | %6.0f M | %7s | %7s | %6d | %10s | %9.2f |\n", base,
              (double)info.file_bytes / 1048576.0, (double)info.n_params / 1e6, info.file_type,
              "cpu", n_threads, name, median);
     fflush(stdout);

@@ -84,6 +84,7 @@ int cmd_run(int argc, char **argv) {
   }
   st = anyinfer_session_generate(s, tokens, n, &o.gen, print_ids ? NULL : print_piece, NULL, &res);
   printf("\n");
+  fflush(stdout); /* the timing line on stderr must follow the text */
   if (st != ANYINFER_OK) {
     fprintf(stderr, "anyinfer run: %s\n", anyinfer_session_last_error(s));
     goto done;
