@@ -152,12 +152,9 @@ anyinfer_status ai_session_eval(anyinfer_session *s, const int32_t *tokens, size
     sink.base = (int64_t)done;
     bool last_chunk = done + (size_t)chunk == n;
     /* Only the call's last token needs logits, unless every token's are asked for. */
-    if (all_out || last_chunk)
-      ai_llama_forward(&s->model->llama, &s->state, tokens + done, chunk, s->n_past,
-                       all_out != NULL, take_logits, &sink);
-    else
-      ai_llama_forward(&s->model->llama, &s->state, tokens + done, chunk, s->n_past, false, NULL,
-                       NULL);
+    bool wants_logits = all_out || last_chunk;
+    ai_llama_forward(&s->model->llama, &s->state, tokens + done, chunk, s->n_past, all_out != NULL,
+                     wants_logits ? take_logits : NULL, &sink);
     memcpy(s->tokens + s->n_past, tokens + done, (size_t)chunk * sizeof *tokens);
     s->n_past += chunk;
     done += (size_t)chunk;

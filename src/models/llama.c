@@ -208,6 +208,14 @@ static struct ai_tensor weight_view(const struct ai_llama_state *s,
                         t->ne);
 }
 
+/* ANYINFER_E_UNSUPPORTED, naming the tensor, when backend has no matmul for t's type. */
+static anyinfer_status check_matmul(const struct ai_backend *backend,
+                                    const struct ai_gguf_tensor *t, struct ai_error *err) {
+  if (backend->ops->supports(backend->ctx, AI_OP_MATMUL, (enum ai_type)t->type)) return ANYINFER_OK;
+  return ai_error_set(err, ANYINFER_E_UNSUPPORTED, "llama: backend %s has no %s matmul for '%s'",
+                      backend->ops->name, ai_type_traits_get(t->type)->name, t->name.data);
+}
+
 anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backend *backend,
                                       const void *weights_host, size_t weights_bytes, int32_t n_ctx,
                                       int32_t n_batch, struct ai_llama_state *s,
@@ -235,21 +243,15 @@ anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backen
   size_t kv_layer = (size_t)kv_dim * (size_t)n_ctx * sizeof(float);
   anyinfer_status st;
   /* Refuse before the first step, not in the middle of one (STYLE.md §4 `supports`). */
-  const struct ai_gguf_tensor *matrices[] = {m->tok_embd, m->output};
-  for (int i = 0; i < 2; i++)
-    if (!ops->supports(backend->ctx, AI_OP_MATMUL, (enum ai_type)matrices[i]->type))
-      return ai_error_set(err, ANYINFER_E_UNSUPPORTED,
-                          "llama: backend %s has no %s matmul for '%s'", ops->name,
-                          ai_type_traits_get(matrices[i]->type)->name, matrices[i]->name.data);
+  if ((st = check_matmul(backend, m->tok_embd, err)) ||
+      (st = check_matmul(backend, m->output, err)))
+    return st;
   for (int32_t il = 0; il < hp->n_layer; il++) {
     const struct ai_llama_layer_info *L = &m->layers[il];
     const struct ai_gguf_tensor *mats[] = {L->wq,     L->wk,   L->wv,    L->wo,
                                            L->w_gate, L->w_up, L->w_down};
     for (int i = 0; i < 7; i++)
-      if (!ops->supports(backend->ctx, AI_OP_MATMUL, (enum ai_type)mats[i]->type))
-        return ai_error_set(err, ANYINFER_E_UNSUPPORTED,
-                            "llama: backend %s has no %s matmul for '%s'", ops->name,
-                            ai_type_traits_get(mats[i]->type)->name, mats[i]->name.data);
+      if ((st = check_matmul(backend, mats[i], err))) return st;
   }
   s->k_cache = ai_calloc(&m->alloc, (size_t)hp->n_layer * 2, sizeof *s->k_cache);
   if (!s->k_cache) return ai_error_set(err, ANYINFER_E_NOMEM, "llama: out of memory");
