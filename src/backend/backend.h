@@ -43,6 +43,9 @@ enum ai_op {
   AI_OP_SILU_MUL,
   AI_OP_ADD,
   AI_OP_ARGMAX,
+  AI_OP_LAYER_NORM,
+  AI_OP_GELU,
+  AI_OP_CONV1D,
   AI_OP_COUNT
 };
 
@@ -58,7 +61,13 @@ struct ai_rope_params {
 struct ai_attention_params {
   int32_t n_past; /* tokens already in the cache before this batch */
   float scale;    /* applied to q·k, usually 1/sqrt(head_dim) */
-  bool is_causal; /* token t sees cache positions < n_past + t + 1 */
+  bool is_causal; /* token t sees cache positions < n_past + t + 1; when false, every query sees
+                    all k_cache->ne[1] positions and n_past is ignored (encoder, cross-attention) */
+};
+
+struct ai_conv1d_params {
+  int32_t stride; /* >= 1 */
+  int32_t pad;    /* zero frames added at each end, >= 0 */
 };
 
 /* One backend: an ops table plus its context. `(optional)` entries may be NULL; callers use the
@@ -98,7 +107,9 @@ struct ai_backend_ops {
   void (*kv_store)(void *ctx, const struct ai_tensor *src, const struct ai_tensor *cache,
                    int32_t pos0);
   /* dst [head_dim, n_head, n_tok] = softmax(q·k * scale) v over the cache, grouped-query:
-   * head h reads kv head h / (n_head / n_kv_head). */
+   * head h reads kv head h / (n_head / n_kv_head). k_cache and v_cache [head_dim, n_kv, n_kv_head]
+   * may be strided views, e.g. a matmul output [n_kv_head * head_dim, n_kv] seen with
+   * nb[1] = its column stride and nb[2] = head_dim * 4 (the Whisper encoder's own K and V). */
   void (*attention)(void *ctx, const struct ai_tensor *q, const struct ai_tensor *k_cache,
                     const struct ai_tensor *v_cache, const struct ai_attention_params *p,
                     const struct ai_tensor *dst);
@@ -108,6 +119,21 @@ struct ai_backend_ops {
   /* dst = a + b, elementwise (dst may alias a). */
   void (*add)(void *ctx, const struct ai_tensor *a, const struct ai_tensor *b,
               const struct ai_tensor *dst);
+  /* dst = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias, per column (Ba et al. 2016; the
+   * biased variance, as torch.nn.LayerNorm); weight, bias F32 [ne0]. dst may alias x. */
+  void (*layer_norm)(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight,
+                     const struct ai_tensor *bias, float eps, const struct ai_tensor *dst);
+  /* dst = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), elementwise: the exact GELU of
+   * torch.nn.GELU() (Hendrycks & Gimpel 2016), not the tanh approximation. dst may alias x. */
+  void (*gelu)(void *ctx, const struct ai_tensor *x, const struct ai_tensor *dst);
+  /* 1-D convolution over time: x F32 [c_in, t_in] (channels innermost), w any matmul type
+   * [k, c_in, c_out] (PyTorch's Conv1d weight [c_out, c_in, k]), bias F32 [c_out] or NULL,
+   * dst F32 [c_out, t_out] with t_out = (t_in + 2 pad - k) / stride + 1:
+   *   dst[o, t] = bias[o] + sum_{c, j} w[j, c, o] * x[c, t * stride + j - pad] (0 outside x).
+   * cols: F32 scratch of at least [k * c_in, t_out] the backend may use (im2col). */
+  void (*conv1d)(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
+                 const struct ai_tensor *bias, const struct ai_conv1d_params *p,
+                 const struct ai_tensor *cols, const struct ai_tensor *dst);
 };
 
 struct ai_backend {

@@ -1,6 +1,7 @@
 /* CPU backend ops against hand-derived values and plain double-precision loops written here,
  * independent of src/backend: rms_norm, rope (both pairings, freq factors), attention (causal,
- * GQA), silu_mul, add, get_rows and matmul for every weight type at odd sizes and thread counts. */
+ * GQA; non-causal over a strided view), silu_mul, add, get_rows, matmul for every weight type at
+ * odd sizes and thread counts, and Whisper's layer_norm, gelu and conv1d. */
 #include "backend/cpu/cpu_backend.h"
 #include "base/fp16.h"
 #include "check.h"
@@ -196,6 +197,128 @@ static void test_get_rows(struct ai_backend *b) {
   b->ops->buffer_free(b->ctx, bo);
 }
 
+/* Non-causal attention as Whisper's encoder runs it: K and V are the matmul outputs
+ * [n_head * head_dim, n_kv] seen as strided [head_dim, n_kv, n_head] views; enough queries for
+ * the blocked path, a few for the per-query one. */
+static void test_attention_wide(struct ai_backend *b, uint64_t seed) {
+  uint64_t state = seed;
+  const int64_t head_dim = 24, n_head = 3, n_kv = 53, dim = head_dim * n_head;
+  const int64_t n_qs[] = {1, 37};
+  for (int qi = 0; qi < 2; qi++) {
+    int64_t n_q = n_qs[qi];
+    struct ai_buffer *bq, *bk, *bv, *bo;
+    struct ai_tensor q = host_tensor(b, &bq, 3, (int64_t[]){head_dim, n_head, n_q}, AI_TYPE_F32);
+    struct ai_tensor o = host_tensor(b, &bo, 3, (int64_t[]){head_dim, n_head, n_q}, AI_TYPE_F32);
+    struct ai_tensor k = host_tensor(b, &bk, 2, (int64_t[]){dim, n_kv}, AI_TYPE_F32);
+    struct ai_tensor v = host_tensor(b, &bv, 2, (int64_t[]){dim, n_kv}, AI_TYPE_F32);
+    float *qv = bq->host, *kv = bk->host, *vv = bv->host, *ov = bo->host;
+    for (int64_t i = 0; i < dim * n_q; i++) qv[i] = 2.0f * check_rand_f32(&state);
+    for (int64_t i = 0; i < dim * n_kv; i++)
+      kv[i] = 2.0f * check_rand_f32(&state), vv[i] = check_rand_f32(&state);
+    struct ai_tensor kh = k, vh = v;
+    kh.ne[0] = vh.ne[0] = head_dim;
+    kh.ne[1] = vh.ne[1] = n_kv;
+    kh.ne[2] = vh.ne[2] = n_head;
+    kh.nb[1] = vh.nb[1] = (size_t)dim * sizeof(float);
+    kh.nb[2] = vh.nb[2] = (size_t)head_dim * sizeof(float);
+    kh.nb[3] = vh.nb[3] = (size_t)dim * (size_t)n_kv * sizeof(float);
+    struct ai_attention_params p = {.n_past = 5, .scale = 0.3f, .is_causal = false};
+    b->ops->attention(b->ctx, &q, &kh, &vh, &p, &o);
+    for (int64_t t = 0; t < n_q; t++)
+      for (int64_t h = 0; h < n_head; h++) {
+        double w[53], sum = 0, max = -1e300;
+        const float *qr = qv + (t * n_head + h) * head_dim;
+        for (int64_t j = 0; j < n_kv; j++) {
+          double s = 0;
+          for (int64_t i = 0; i < head_dim; i++)
+            s += (double)qr[i] * kv[j * dim + h * head_dim + i];
+          w[j] = 0.3 * s;
+          if (w[j] > max) max = w[j];
+        }
+        for (int64_t j = 0; j < n_kv; j++) sum += w[j] = exp(w[j] - max);
+        for (int64_t i = 0; i < head_dim; i++) {
+          double out = 0;
+          for (int64_t j = 0; j < n_kv; j++) out += w[j] / sum * vv[j * dim + h * head_dim + i];
+          CHECK_NEAR(ov[(t * n_head + h) * head_dim + i], out, 1e-5);
+        }
+      }
+    struct ai_buffer *bufs[] = {bq, bk, bv, bo};
+    for (int i = 0; i < 4; i++) b->ops->buffer_free(b->ctx, bufs[i]);
+  }
+}
+
+/* layer_norm, gelu and conv1d (stride 1 and 2, padding 1) against double-precision loops. */
+static void test_whisper_ops(struct ai_backend *b, uint64_t seed) {
+  uint64_t state = seed;
+  struct ai_buffer *bx, *bw, *bb, *bo;
+  const int64_t n = 37, n_tok = 5;
+  struct ai_tensor x = host_tensor(b, &bx, 2, (int64_t[]){n, n_tok}, AI_TYPE_F32);
+  struct ai_tensor w = host_tensor(b, &bw, 1, (int64_t[]){n}, AI_TYPE_F32);
+  struct ai_tensor bias = host_tensor(b, &bb, 1, (int64_t[]){n}, AI_TYPE_F32);
+  struct ai_tensor o = host_tensor(b, &bo, 2, (int64_t[]){n, n_tok}, AI_TYPE_F32);
+  float *xv = bx->host, *wv = bw->host, *bv = bb->host, *ov = bo->host;
+  for (int64_t i = 0; i < n * n_tok; i++) xv[i] = 3.0f * check_rand_f32(&state) + 1.0f;
+  for (int64_t i = 0; i < n; i++) wv[i] = check_rand_f32(&state), bv[i] = check_rand_f32(&state);
+  b->ops->layer_norm(b->ctx, &x, &w, &bias, 1e-5f, &o);
+  for (int64_t t = 0; t < n_tok; t++) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < n; i++) mean += xv[t * n + i];
+    mean /= n;
+    for (int64_t i = 0; i < n; i++) var += (xv[t * n + i] - mean) * (xv[t * n + i] - mean);
+    var /= n;
+    for (int64_t i = 0; i < n; i++)
+      CHECK_NEAR(ov[t * n + i], (xv[t * n + i] - mean) / sqrt(var + 1e-5) * wv[i] + bv[i], 1e-5);
+  }
+  b->ops->gelu(b->ctx, &x, &o);
+  for (int64_t i = 0; i < n * n_tok; i++)
+    CHECK_NEAR(ov[i], 0.5 * xv[i] * (1.0 + erf(xv[i] / sqrt(2.0))), 1e-5 * (1 + fabs(xv[i])));
+  /* gelu in place, at known points: gelu(0) = 0, gelu(1) = Phi(1) = 0.841345, gelu(-1). */
+  xv[0] = 0.0f, xv[1] = 1.0f, xv[2] = -1.0f;
+  b->ops->gelu(b->ctx, &x, &x);
+  CHECK_NEAR(xv[0], 0.0, 1e-7);
+  CHECK_NEAR(xv[1], 0.8413447460685429, 1e-6);
+  CHECK_NEAR(xv[2], -0.15865525393145707, 1e-6);
+  struct ai_buffer *bufs[] = {bx, bw, bb, bo};
+  for (int i = 0; i < 4; i++) b->ops->buffer_free(b->ctx, bufs[i]);
+
+  const int types[] = {AI_TYPE_F32, AI_TYPE_F16};
+  for (int ti = 0; ti < 2; ti++)
+    for (int stride = 1; stride <= 2; stride++) {
+      const int64_t k = 3, c_in = 5, c_out = 19, t_in = 9;
+      const int64_t t_out = (t_in + 2 - k) / stride + 1;
+      struct ai_buffer *bcx, *bcw, *bcb, *bcc, *bco;
+      struct ai_tensor cx = host_tensor(b, &bcx, 2, (int64_t[]){c_in, t_in}, AI_TYPE_F32);
+      struct ai_tensor cw = host_tensor(b, &bcw, 3, (int64_t[]){k, c_in, c_out}, types[ti]);
+      struct ai_tensor cb = host_tensor(b, &bcb, 1, (int64_t[]){c_out}, AI_TYPE_F32);
+      struct ai_tensor cc = host_tensor(b, &bcc, 2, (int64_t[]){k * c_in, t_out}, AI_TYPE_F32);
+      struct ai_tensor co = host_tensor(b, &bco, 2, (int64_t[]){c_out, t_out}, AI_TYPE_F32);
+      float wf[3 * 5 * 19], *cxv = bcx->host, *cbv = bcb->host, *cov = bco->host;
+      for (int64_t i = 0; i < k * c_in * c_out; i++) wf[i] = check_rand_f32(&state);
+      ai_type_traits_get(types[ti])->from_float(wf, bcw->host, k * c_in * c_out);
+      ai_type_traits_get(types[ti])->to_float(bcw->host, wf, k * c_in * c_out);
+      for (int64_t i = 0; i < c_in * t_in; i++) cxv[i] = check_rand_f32(&state);
+      for (int64_t i = 0; i < c_out; i++) cbv[i] = check_rand_f32(&state);
+      struct ai_conv1d_params cp = {.stride = stride, .pad = 1};
+      b->ops->conv1d(b->ctx, &cw, &cx, &cb, &cp, &cc, &co);
+      for (int64_t t = 0; t < t_out; t++)
+        for (int64_t oc = 0; oc < c_out; oc++) {
+          double ref = cbv[oc], tol = 0;
+          for (int64_t c = 0; c < c_in; c++)
+            for (int64_t j = 0; j < k; j++) {
+              int64_t src = t * stride + j - 1;
+              if (src < 0 || src >= t_in) continue;
+              double term = (double)wf[(oc * c_in + c) * k + j] * cxv[src * c_in + c];
+              ref += term;
+              tol += fabs(term);
+            }
+          /* F16 weights take F16 activations: about 2^-11 of the sum of |terms|. */
+          CHECK_NEAR(cov[t * c_out + oc], ref, 1e-6 + tol * (ti ? 2e-3 : 1e-6));
+        }
+      struct ai_buffer *cbufs[] = {bcx, bcw, bcb, bcc, bco};
+      for (int i = 0; i < 5; i++) b->ops->buffer_free(b->ctx, cbufs[i]);
+    }
+}
+
 int main(void) {
   enum ai_isa isas[] = {AI_ISA_REF, ai_isa_detect()};
   for (int i = 0; i < 2; i++)
@@ -205,6 +328,8 @@ int main(void) {
       test_rope(&b);
       test_attention(&b);
       test_get_rows(&b);
+      test_whisper_ops(&b, 99 + (uint64_t)n_threads);
+      test_attention_wide(&b, 7 + (uint64_t)n_threads);
       test_matmul(&b, 1234 + (uint64_t)n_threads);
       ai_backend_free(&b);
     }

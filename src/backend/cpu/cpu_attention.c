@@ -15,7 +15,7 @@ struct attention_task {
 static void attend_one(const struct attention_task *a, float *scores, int64_t t, int64_t h) {
   int64_t head_dim = a->q->ne[0], n_head = a->q->ne[1], n_kv_head = a->k->ne[2];
   int64_t g = h / (n_head / n_kv_head);
-  int64_t n_keys = a->p->is_causal ? a->p->n_past + t + 1 : a->p->n_past + a->q->ne[2];
+  int64_t n_keys = a->p->is_causal ? a->p->n_past + t + 1 : a->k->ne[1];
   const float *q = ai_tensor_row(a->q, h, t, 0);
   const ai_vec_dot_fn dot = a->ctx->kernels[AI_TYPE_F32].vec_dot;
   float max = -INFINITY;
@@ -52,7 +52,9 @@ void ai_cpu_attention(void *vctx, const struct ai_tensor *q, const struct ai_ten
                       const struct ai_tensor *dst) {
   struct cpu_ctx *ctx = vctx;
   assert(q->ne[1] % k_cache->ne[2] == 0);
-  assert(p->n_past + q->ne[2] <= ctx->max_ctx && p->n_past + q->ne[2] <= k_cache->ne[1]);
+  assert(!p->is_causal ||
+         (p->n_past + q->ne[2] <= ctx->max_ctx && p->n_past + q->ne[2] <= k_cache->ne[1]));
+  assert(p->is_causal || k_cache->ne[1] <= ctx->max_ctx);
   struct attention_task a = {ctx, q, k_cache, v_cache, dst, p};
   ai_threadpool_run(ctx->pool, attention_task_run, &a);
 }

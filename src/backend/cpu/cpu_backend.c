@@ -52,6 +52,7 @@ static bool cpu_supports(void *vctx, enum ai_op op, enum ai_type type) {
   switch (op) {
     case AI_OP_MATMUL:
     case AI_OP_GET_ROWS:
+    case AI_OP_CONV1D:
       return type >= 0 && type < AI_TYPE_COUNT && ctx->has_kernels[type];
     case AI_OP_ARGMAX:
     case AI_OP_COUNT:
@@ -89,6 +90,9 @@ static const struct ai_backend_ops cpu_ops = {
     .attention = ai_cpu_attention,
     .silu_mul = ai_cpu_silu_mul,
     .add = ai_cpu_add,
+    .layer_norm = ai_cpu_layer_norm,
+    .gelu = ai_cpu_gelu,
+    .conv1d = ai_cpu_conv1d,
 };
 
 anyinfer_status ai_cpu_backend_create(const struct ai_alloc *alloc,

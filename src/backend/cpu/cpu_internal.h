@@ -29,6 +29,13 @@ void ai_cpu_silu_mul(void *ctx, const struct ai_tensor *gate, const struct ai_te
                      const struct ai_tensor *dst);
 void ai_cpu_add(void *ctx, const struct ai_tensor *a, const struct ai_tensor *b,
                 const struct ai_tensor *dst);
+void ai_cpu_layer_norm(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight,
+                       const struct ai_tensor *bias, float eps, const struct ai_tensor *dst);
+void ai_cpu_gelu(void *ctx, const struct ai_tensor *x, const struct ai_tensor *dst);
+/* Convolution (cpu_conv.c). */
+void ai_cpu_conv1d(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
+                   const struct ai_tensor *bias, const struct ai_conv1d_params *p,
+                   const struct ai_tensor *cols, const struct ai_tensor *dst);
 /* Attention (cpu_attention.c). */
 void ai_cpu_attention(void *ctx, const struct ai_tensor *q, const struct ai_tensor *k_cache,
                       const struct ai_tensor *v_cache, const struct ai_attention_params *p,

@@ -1,7 +1,8 @@
-/* The CPU backend's light ops: embedding lookup, RMSNorm, RoPE, KV-cache store, SwiGLU, add.
- * Each costs microseconds per token, less than waking the pool would, so they run on the
- * calling thread. Formulas follow llama.cpp's ggml-cpu ops.cpp, which our parity tests
- * compare against through transformers' outputs. */
+/* The CPU backend's light ops: embedding lookup, RMSNorm, RoPE, KV-cache store, SwiGLU, add,
+ * LayerNorm and GELU. Each costs microseconds per token, less than waking the pool would, so
+ * they run on the calling thread; GELU alone, whose erf costs tens of cycles, uses the pool.
+ * Formulas follow llama.cpp's ggml-cpu ops.cpp, which our parity tests compare against through
+ * transformers' outputs. */
 #include <assert.h>
 #include <math.h>
 #include <string.h>
@@ -97,4 +98,46 @@ void ai_cpu_add(void *vctx, const struct ai_tensor *a, const struct ai_tensor *b
     float *o = ai_tensor_row(dst, t, 0, 0);
     for (int64_t i = 0; i < a->ne[0]; i++) o[i] = x[i] + y[i];
   }
+}
+
+void ai_cpu_layer_norm(void *vctx, const struct ai_tensor *x, const struct ai_tensor *weight,
+                       const struct ai_tensor *bias, float eps, const struct ai_tensor *dst) {
+  (void)vctx;
+  int64_t n = x->ne[0];
+  const float *w = ai_tensor_row(weight, 0, 0, 0), *bv = ai_tensor_row(bias, 0, 0, 0);
+  for (int64_t t = 0; t < x->ne[1]; t++) {
+    const float *in = ai_tensor_row(x, t, 0, 0);
+    float *out = ai_tensor_row(dst, t, 0, 0);
+    double sum = 0.0, sq = 0.0;
+    for (int64_t i = 0; i < n; i++) sum += in[i];
+    double mean = sum / (double)n;
+    for (int64_t i = 0; i < n; i++) sq += ((double)in[i] - mean) * ((double)in[i] - mean);
+    float scale = (float)(1.0 / sqrt(sq / (double)n + (double)eps)), m = (float)mean;
+    for (int64_t i = 0; i < n; i++) out[i] = (in[i] - m) * scale * w[i] + bv[i];
+  }
+}
+
+struct gelu_task {
+  const struct ai_tensor *x, *dst;
+};
+
+/* Columns are split over threads: erf costs tens of cycles, and the encoder's feed-forward
+ * activations are millions of elements. */
+static void gelu_task_run(int ith, int nth, void *arg) {
+  const struct gelu_task *g = arg;
+  int64_t t0, t1;
+  ai_cpu_split(g->x->ne[1], ith, nth, 1, &t0, &t1);
+  for (int64_t t = t0; t < t1; t++) {
+    const float *in = ai_tensor_row(g->x, t, 0, 0);
+    float *out = ai_tensor_row(g->dst, t, 0, 0);
+    for (int64_t i = 0; i < g->x->ne[0]; i++)
+      out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * 0.70710678118654752f));
+  }
+}
+
+void ai_cpu_gelu(void *vctx, const struct ai_tensor *x, const struct ai_tensor *dst) {
+  struct cpu_ctx *ctx = vctx;
+  assert(x->type == AI_TYPE_F32 && dst->type == AI_TYPE_F32 && x->ne[0] == dst->ne[0]);
+  struct gelu_task g = {x, dst};
+  ai_threadpool_run(ctx->pool, gelu_task_run, &g);
 }
