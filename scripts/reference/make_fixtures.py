@@ -10,7 +10,7 @@ computes from that folder (reloaded, in float64 on the CPU, eager attention):
   llama3_gqa    LlamaForCausalLM, GQA 4/2, llama3 rope scaling, untied, byte-level BPE (llama-bpe
                 regex), bf16 safetensors, legacy config keys (rope_theta + rope_scaling)
   llama_tied    LlamaForCausalLM, MHA, plain rope, tied embeddings, SentencePiece-style BPE with
-                byte fallback (Prepend/Replace normalizer, like Llama 2's tokenizer.json), f32
+                byte fallback (Prepend/Replace normalizer, like Llama 2's tokenizer.json), f16
   mistral       MistralForCausalLM, GQA 4/1, sliding_window null, SentencePiece-style BPE with
                 byte fallback (Metaspace pre-tokenizer), f16 safetensors, legacy config keys
   qwen2         Qwen2ForCausalLM, QKV biases, tied, byte-level BPE (qwen2 regex, NFC), vocabulary
@@ -137,8 +137,8 @@ SPECS = [
          rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
                        "high_freq_factor": 4.0, "original_max_position_embeddings": 64},
          max_pos=256, seed=1),
-    dict(name="llama_tied", arch="llama", tok="spm_normalizer", vocab=416, hidden=64, ff=192,
-         layers=3, heads=4, kv=4, theta=10000.0, eps=1e-6, tied=True, dtype="float32",
+    dict(name="llama_tied", arch="llama", tok="spm_normalizer", vocab=640, hidden=128, ff=352,
+         layers=2, heads=4, kv=4, theta=10000.0, eps=1e-6, tied=True, dtype="float16",
          legacy=False, rope_scaling=None, max_pos=256, seed=2),
     dict(name="mistral", arch="mistral", tok="spm_metaspace", vocab=448, hidden=128, ff=256,
          layers=2, heads=4, kv=1, theta=1000000.0, eps=1e-5, tied=False, dtype="float16",

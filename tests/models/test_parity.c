@@ -45,23 +45,6 @@ static const struct type_rule rules[] = {
     {"q4_0", 0.0, 0.0, 0.0, false, 0.0, true},
 };
 
-/* Where a fixture is too small for a rule: llama_tied has 64-wide rows and 3 layers, so Q4_0's
- * per-block rounding is large against the signal. Its "q4_0>f32" row (the same Q4_0 weights
- * dequantized to F32) agrees no better, which shows the loss is the weights' rounding, not our
- * kernels; llama.cpp's quantizer writes the same bytes. Bigger fixtures are issue 3's follow-up. */
-static const struct {
-  const char *model, *type;
-  double min_top1;
-} top1_exceptions[] = {{"llama_tied", "q4_0", 0.90}};
-
-static double min_top1_for(const char *model, const struct type_rule *rule) {
-  for (size_t i = 0; i < sizeof top1_exceptions / sizeof top1_exceptions[0]; i++)
-    if (strcmp(top1_exceptions[i].model, model) == 0 &&
-        strcmp(top1_exceptions[i].type, rule->type) == 0 && !rule->dequantize)
-      return top1_exceptions[i].min_top1;
-  return rule->min_top1;
-}
-
 /* ---- reference.bin (layout: scripts/reference/make_fixtures.py) ----------------------------- */
 
 struct ref_seq {
@@ -536,7 +519,7 @@ static void check_model_file(const char *gguf, const struct ref *r, const char *
               m.max_rel, rule->max_rel, m.worst_seq, m.worst_row);
     }
   }
-  double min_top1 = min_top1_for(name, rule);
+  double min_top1 = rule->min_top1;
   if (min_top1 > 0) {
     CHECK(top1 >= min_top1);
     bad |= !(top1 >= min_top1);
