@@ -236,7 +236,8 @@ typedef struct anyinfer_session anyinfer_session;
 
 typedef struct anyinfer_session_params {
   int32_t n_ctx;       /* context length in tokens; 0: the model's training context, at most 4096 */
-  int32_t n_batch;     /* most prompt tokens per forward pass (default 512) */
+  int32_t n_batch;     /* most tokens per forward pass (default 256) */
+  int32_t n_seq;       /* KV-cache slots, n_ctx positions each, for batched decoding (default 1) */
   int32_t n_threads;   /* CPU threads; 0: all online cores */
   const char *backend; /* "cpu" (default) */
 } anyinfer_session_params;
@@ -254,13 +255,29 @@ ANYINFER_API void anyinfer_session_free(anyinfer_session *session);
 /* Message of the last failed call on this session; "" if none. Valid until the next call. */
 ANYINFER_API const char *anyinfer_session_last_error(const anyinfer_session *session);
 
-/* Number of tokens in the KV cache. */
+/* Number of tokens in the KV cache (of slot 0; every call without a slot argument uses slot 0). */
 ANYINFER_API int32_t anyinfer_session_n_past(const anyinfer_session *session);
+/* Positions per slot. */
 ANYINFER_API int32_t anyinfer_session_n_ctx(const anyinfer_session *session);
+/* Slots (params n_seq) and the most tokens one forward pass takes (params n_batch). */
+ANYINFER_API int32_t anyinfer_session_n_seq(const anyinfer_session *session);
+ANYINFER_API int32_t anyinfer_session_n_batch(const anyinfer_session *session);
 
 /* Drops cached tokens from position n_past on (0 clears). ANYINFER_E_INVAL if n_past is beyond
  * the cache. */
 ANYINFER_API anyinfer_status anyinfer_session_truncate(anyinfer_session *session, int32_t n_past);
+
+/* Tokens in slot seq's cache; 0 for a slot out of range. */
+ANYINFER_API int32_t anyinfer_session_seq_n_past(const anyinfer_session *session, int32_t seq);
+/* The tokens in slot seq's cache (anyinfer_session_seq_n_past of them), oldest first, for prefix
+ * reuse and penalties; NULL for a slot out of range. Valid until the session is freed; the
+ * contents change with calls that evaluate into or truncate the slot. */
+ANYINFER_API const int32_t *anyinfer_session_seq_tokens(const anyinfer_session *session,
+                                                        int32_t seq);
+/* Drops slot seq's cached tokens from position n_past on: keep a common prefix, re-evaluate the
+ * rest. ANYINFER_E_INVAL for a slot out of range or n_past beyond its cache. */
+ANYINFER_API anyinfer_status anyinfer_session_seq_truncate(anyinfer_session *session, int32_t seq,
+                                                           int32_t n_past);
 
 /* Runs the model on tokens (appended after the cache) in batches of n_batch. If logits is
  * non-NULL, *logits points to the logits of the last token (n_vocab floats), valid until the next
@@ -274,6 +291,25 @@ ANYINFER_API anyinfer_status anyinfer_session_decode(anyinfer_session *session,
 ANYINFER_API anyinfer_status anyinfer_session_decode_all(anyinfer_session *session,
                                                          const int32_t *tokens, size_t n_tokens,
                                                          float *out);
+
+/* One sequence's share of a batched forward pass. */
+typedef struct anyinfer_batch_item {
+  int32_t seq;           /* slot in [0, n_seq); each slot at most once per batch */
+  const int32_t *tokens; /* appended after the slot's cached tokens */
+  int32_t n_tokens;      /* >= 1 */
+} anyinfer_batch_item;
+
+/* Runs the tokens of several slots in ONE forward pass (continuous batching: every matmul over all
+ * tokens together, attention per slot against its own cache). The items' tokens together must
+ * not exceed anyinfer_session_n_batch; the caller splits long prompts into chunks across calls.
+ * *logits (if non-NULL) points to n_items rows of n_vocab floats, row i the logits after item
+ * i's last token, valid until the next call on the session. Nothing is evaluated on failure:
+ * ANYINFER_E_INVAL (no items, more than n_seq, a bad or repeated slot, an empty item, a token
+ * outside the vocabulary, more than n_batch tokens), ANYINFER_E_CONTEXT_FULL (an item does not
+ * fit its slot). */
+ANYINFER_API anyinfer_status anyinfer_session_decode_batch(anyinfer_session *session,
+                                                           const anyinfer_batch_item *items,
+                                                           size_t n_items, const float **logits);
 
 typedef struct anyinfer_logit_bias {
   int32_t token;
@@ -308,6 +344,9 @@ typedef enum anyinfer_stop_reason {
  * Return false to stop (ANYINFER_STOP_CALLBACK). */
 typedef bool (*anyinfer_token_fn)(int32_t token, void *user_data);
 
+/* Most alternatives a step reports with their log-probabilities (OpenAI's top_logprobs bound). */
+#define ANYINFER_MAX_TOP_LOGPROBS 20
+
 typedef struct anyinfer_generate_params {
   int32_t max_tokens;           /* most tokens to generate; -1: until EOG or context end */
   anyinfer_sampler_params sampler;
@@ -315,6 +354,11 @@ typedef struct anyinfer_generate_params {
   size_t n_stop;
   anyinfer_token_fn on_token;   /* may be NULL */
   void *on_token_user_data;
+  bool is_json_object;  /* constrain sampling so the text is one JSON object; generation
+                           ends (ANYINFER_STOP_EOG) when the object closes */
+  int32_t top_logprobs; /* generator steps report this many alternatives (0..20) */
+  char *error_buf;      /* anyinfer_generator_create: its failure message goes here */
+  size_t error_cap;
 } anyinfer_generate_params;
 
 ANYINFER_API void anyinfer_generate_default_params(anyinfer_generate_params *params);
@@ -340,6 +384,61 @@ ANYINFER_API anyinfer_status anyinfer_session_generate(anyinfer_session *session
                                                        const anyinfer_generate_params *params,
                                                        anyinfer_piece_fn on_piece, void *user_data,
                                                        anyinfer_generate_result *result);
+
+/* ---------------------------------------------------------------------------------------------
+ * Generators: the per-token step of generation (constraint → sample → detokenize → stop strings)
+ * for callers that run the forward passes themselves, e.g. a server batching several sequences
+ * with anyinfer_session_decode_batch. anyinfer_session_generate runs the same step. A generator
+ * is one request's state; it belongs to one thread at a time and reads the model only.
+ */
+typedef struct anyinfer_generator anyinfer_generator;
+
+typedef struct anyinfer_token_logprob {
+  int32_t token;
+  float logprob; /* natural log of the token's probability under the (biased, constrained)
+                    softmax of the logits, before temperature and filters */
+} anyinfer_token_logprob;
+
+/* What one step produced. */
+typedef struct anyinfer_step {
+  int32_t token;    /* the sampled token (an end-of-generation token included) */
+  const char *text; /* text that is safe to emit now: whole UTF-8 sequences, nothing that may
+                       still turn into a stop string; owned by the generator, valid until its
+                       next call. len may be 0 */
+  size_t len;
+  bool is_done; /* generation ended with this step; reason says why */
+  anyinfer_stop_reason reason;
+  float logprob; /* of token */
+  int32_t n_top; /* params top_logprobs alternatives, most likely first */
+  anyinfer_token_logprob top[ANYINFER_MAX_TOP_LOGPROBS];
+} anyinfer_step;
+
+/* Creates a generator for model with params (NULL: defaults; on_token is not used). On failure
+ * *out is NULL and the message goes to params->error_buf. ANYINFER_E_INVAL (a bad sampler
+ * parameter, top_logprobs outside [0, 20]), ANYINFER_E_NOMEM. */
+ANYINFER_API anyinfer_status anyinfer_generator_create(const anyinfer_model *model,
+                                                       const anyinfer_generate_params *params,
+                                                       anyinfer_generator **out);
+ANYINFER_API void anyinfer_generator_free(anyinfer_generator *generator);
+/* Message of the generator's last failed call; "" if none. Valid until its next call. */
+ANYINFER_API const char *anyinfer_generator_last_error(const anyinfer_generator *generator);
+
+/* Samples the next token from logits (n_vocab floats; history: the sequence's tokens so far,
+ * oldest first, for the penalties) and advances: out gets the token and the text it releases,
+ * and is_done when it was an end-of-generation token, completed a stop string or JSON object, or
+ * reached max_tokens. The caller evaluates out->token next unless is_done. Never allocates
+ * unless text outgrows its buffer. ANYINFER_E_INVAL (already done, or no token can be drawn:
+ * every logit is -inf after bias and constraint), ANYINFER_E_NOMEM. */
+ANYINFER_API anyinfer_status anyinfer_generator_step(anyinfer_generator *generator,
+                                                     const float *logits, const int32_t *history,
+                                                     size_t n_history, anyinfer_step *out);
+/* Ends generation for a reason outside the generator (ANYINFER_STOP_CONTEXT,
+ * ANYINFER_STOP_CALLBACK): out gets the held-back text (reason becomes ANYINFER_STOP_STRING if it
+ * completes a stop string). Nothing happens on a generator that is already done (out->len 0). */
+ANYINFER_API void anyinfer_generator_finish(anyinfer_generator *generator,
+                                            anyinfer_stop_reason reason, anyinfer_step *out);
+/* Tokens generated so far (an end-of-generation token is not counted). */
+ANYINFER_API int32_t anyinfer_generator_n_generated(const anyinfer_generator *generator);
 
 /* ---------------------------------------------------------------------------------------------
  * Model files: quantize, synthesize.

@@ -4,7 +4,9 @@
  * (llama-arch.cpp), so GGUF files from its converter load unchanged. */
 #include "models/llama.h"
 
+#include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -218,12 +220,13 @@ static anyinfer_status check_matmul(const struct ai_backend *backend,
 
 anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backend *backend,
                                       const void *weights_host, size_t weights_bytes, int32_t n_ctx,
-                                      int32_t n_batch, struct ai_llama_state *s,
+                                      int32_t n_batch, int32_t n_seq, struct ai_llama_state *s,
                                       struct ai_error *err) {
   const struct ai_llama_hparams *hp = &m->hp;
   *s = (struct ai_llama_state){.backend = backend,
                                .n_ctx = n_ctx,
                                .n_batch = n_batch,
+                               .n_seq = n_seq,
                                .n_logits = LOGIT_ROWS,
                                .alloc = m->alloc};
   const struct ai_backend_ops *ops = backend->ops;
@@ -253,21 +256,25 @@ anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backen
     for (int i = 0; i < 7; i++)
       if ((st = check_matmul(backend, mats[i], err))) return st;
   }
-  s->k_cache = ai_calloc(&m->alloc, (size_t)hp->n_layer * 2, sizeof *s->k_cache);
+  size_t n_caches = (size_t)hp->n_layer * (size_t)n_seq;
+  if (kv_layer != 0 && n_caches > SIZE_MAX / 2 / kv_layer)
+    return ai_error_set(err, ANYINFER_E_NOMEM,
+                        "llama: KV cache of %d slots x %d positions overflows", n_seq, n_ctx);
+  s->k_cache = ai_calloc(&m->alloc, n_caches * 2, sizeof *s->k_cache);
   if (!s->k_cache) return ai_error_set(err, ANYINFER_E_NOMEM, "llama: out of memory");
-  s->v_cache = s->k_cache + hp->n_layer;
+  s->v_cache = s->k_cache + n_caches;
   if ((st = ops->buffer_from_host(backend->ctx, weights_host, weights_bytes, &s->weights, err)) ||
       (st = ops->buffer_alloc(backend->ctx, total, &s->acts, err)) ||
-      (st = ops->buffer_alloc(backend->ctx, kv_layer * 2 * (size_t)hp->n_layer, &s->kv, err)))
+      (st = ops->buffer_alloc(backend->ctx, kv_layer * 2 * n_caches, &s->kv, err)))
     goto fail;
   for (int i = 0; i < 8; i++)
     *views[i] = ai_tensor_make(AI_TYPE_F32, s->acts, offsets[i], 2, (int64_t[]){rows[i], nb});
   s->logits =
       ai_tensor_make(AI_TYPE_F32, s->acts, offsets[8], 2, (int64_t[]){hp->n_vocab, LOGIT_ROWS});
-  for (int32_t il = 0; il < hp->n_layer; il++) {
+  for (size_t i = 0; i < n_caches; i++) {
     int64_t ne[3] = {hp->head_dim, n_ctx, hp->n_head_kv};
-    s->k_cache[il] = ai_tensor_make(AI_TYPE_F32, s->kv, kv_layer * 2 * (size_t)il, 3, ne);
-    s->v_cache[il] = ai_tensor_make(AI_TYPE_F32, s->kv, kv_layer * (2 * (size_t)il + 1), 3, ne);
+    s->k_cache[i] = ai_tensor_make(AI_TYPE_F32, s->kv, kv_layer * 2 * i, 3, ne);
+    s->v_cache[i] = ai_tensor_make(AI_TYPE_F32, s->kv, kv_layer * (2 * i + 1), 3, ne);
   }
   if (m->rope_freqs) s->rope_freqs = (float *)((const char *)weights_host + m->rope_freqs->offset);
   return ANYINFER_OK;
@@ -315,12 +322,28 @@ static struct ai_tensor col_range(const struct ai_tensor *t, int64_t t0, int64_t
   return v;
 }
 
+/* Tokens [t0, t0 + n) of a [head_dim, n_heads, n_tok] view. */
+static struct ai_tensor tok_range(const struct ai_tensor *h, int64_t t0, int64_t n) {
+  struct ai_tensor v = *h;
+  v.offset += (size_t)t0 * h->nb[2];
+  v.ne[2] = n;
+  v.nb[3] = v.nb[2] * (size_t)n;
+  return v;
+}
+
 void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const int32_t *tokens,
-                      int32_t n_tok, int32_t pos0, bool all_logits, ai_logits_fn on_logits,
-                      void *user_data) {
+                      const struct ai_llama_seq *seqs, int32_t n_seqs, bool all_logits,
+                      ai_logits_fn on_logits, void *user_data) {
   const struct ai_llama_hparams *hp = &m->hp;
   const struct ai_backend_ops *ops = s->backend->ops;
   void *b = s->backend->ctx;
+  int32_t n_tok = 0;
+  for (int32_t i = 0; i < n_seqs; i++) {
+    assert(seqs[i].slot >= 0 && seqs[i].slot < s->n_seq && seqs[i].n_tok >= 1);
+    assert(seqs[i].pos0 >= 0 && seqs[i].pos0 + seqs[i].n_tok <= s->n_ctx);
+    n_tok += seqs[i].n_tok;
+  }
+  assert(n_seqs >= 1 && n_tok <= s->n_batch);
   struct ai_tensor x = cols(&s->x, n_tok), xn = cols(&s->xn, n_tok);
   struct ai_tensor q = cols(&s->q, n_tok), k = cols(&s->k, n_tok), v = cols(&s->v, n_tok);
   struct ai_tensor attn = cols(&s->attn, n_tok), gate = cols(&s->gate, n_tok),
@@ -331,10 +354,8 @@ void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const 
                                 .is_neox = hp->rope_is_neox,
                                 .freq_base = hp->rope_freq_base,
                                 .freq_scale = hp->rope_freq_scale,
-                                .freq_factors = s->rope_freqs,
-                                .pos0 = pos0};
-  struct ai_attention_params ap = {
-      .n_past = pos0, .scale = 1.0f / sqrtf((float)hp->head_dim), .is_causal = true};
+                                .freq_factors = s->rope_freqs};
+  struct ai_attention_params ap = {.scale = 1.0f / sqrtf((float)hp->head_dim), .is_causal = true};
 
   struct ai_tensor tok_embd = weight_view(s, m->tok_embd);
   ops->get_rows(b, &tok_embd, tokens, n_tok, &x);
@@ -353,16 +374,27 @@ void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const 
       bv = weight_view(s, L->bv);
     }
 
-    /* attention block */
+    /* attention block: projections over the whole batch, then each sequence against its own
+     * cache slot */
     ops->rms_norm(b, &x, &attn_norm, hp->rms_eps, &xn);
     ops->matmul(b, &wq, &xn, hp->has_qkv_bias ? &bq : NULL, &q);
     ops->matmul(b, &wk, &xn, hp->has_qkv_bias ? &bk : NULL, &k);
     ops->matmul(b, &wv, &xn, hp->has_qkv_bias ? &bv : NULL, &v);
-    ops->rope(b, &qh, &rope);
-    ops->rope(b, &kh, &rope);
-    ops->kv_store(b, &kh, &s->k_cache[il], pos0);
-    ops->kv_store(b, &vh, &s->v_cache[il], pos0);
-    ops->attention(b, &qh, &s->k_cache[il], &s->v_cache[il], &ap, &ah);
+    for (int32_t i = 0, t0 = 0; i < n_seqs; t0 += seqs[i].n_tok, i++) {
+      const struct ai_tensor *k_cache = &s->k_cache[(size_t)seqs[i].slot * hp->n_layer + il],
+                             *v_cache = &s->v_cache[(size_t)seqs[i].slot * hp->n_layer + il];
+      struct ai_tensor qs = tok_range(&qh, t0, seqs[i].n_tok),
+                       ks = tok_range(&kh, t0, seqs[i].n_tok),
+                       vs = tok_range(&vh, t0, seqs[i].n_tok),
+                       as = tok_range(&ah, t0, seqs[i].n_tok);
+      rope.pos0 = seqs[i].pos0;
+      ap.n_past = seqs[i].pos0;
+      ops->rope(b, &qs, &rope);
+      ops->rope(b, &ks, &rope);
+      ops->kv_store(b, &ks, k_cache, seqs[i].pos0);
+      ops->kv_store(b, &vs, v_cache, seqs[i].pos0);
+      ops->attention(b, &qs, k_cache, v_cache, &ap, &as);
+    }
     ops->matmul(b, &wo, &attn, NULL, &xn);
     ops->add(b, &x, &xn, &x);
 
@@ -382,14 +414,30 @@ void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const 
 
   if (!on_logits) return;
   struct ai_tensor output_norm = weight_view(s, m->output_norm), output = weight_view(s, m->output);
-  int64_t first = all_logits ? 0 : n_tok - 1;
-  for (int64_t t0 = first; t0 < n_tok; t0 += s->n_logits) {
-    int64_t n = n_tok - t0 < s->n_logits ? n_tok - t0 : s->n_logits;
-    struct ai_tensor xs = col_range(&s->x, t0, n), xns = col_range(&s->xn, t0, n);
-    struct ai_tensor logits = cols(&s->logits, n);
-    ops->rms_norm(b, &xs, &output_norm, hp->rms_eps, &xns);
+  if (all_logits) {
+    for (int64_t t0 = 0; t0 < n_tok; t0 += s->n_logits) {
+      int64_t n = n_tok - t0 < s->n_logits ? n_tok - t0 : s->n_logits;
+      struct ai_tensor xs = col_range(&s->x, t0, n), xns = col_range(&s->xn, t0, n);
+      struct ai_tensor logits = cols(&s->logits, n);
+      ops->rms_norm(b, &xs, &output_norm, hp->rms_eps, &xns);
+      ops->matmul(b, &output, &xns, NULL, &logits);
+      ai_backend_sync(s->backend);
+      on_logits((const float *)ai_tensor_row(&logits, 0, 0, 0), t0, n, user_data);
+    }
+    return;
+  }
+  /* Each sequence's last token, normed into consecutive columns of xn, n_logits at a time. */
+  int32_t t_end = 0, i_seq = 0;
+  for (int64_t r0 = 0; r0 < n_seqs; r0 += s->n_logits) {
+    int64_t n = n_seqs - r0 < s->n_logits ? n_seqs - r0 : s->n_logits;
+    for (int64_t r = 0; r < n; r++) {
+      t_end += seqs[i_seq++].n_tok;
+      struct ai_tensor xs = col_range(&s->x, t_end - 1, 1), xns = col_range(&s->xn, r, 1);
+      ops->rms_norm(b, &xs, &output_norm, hp->rms_eps, &xns);
+    }
+    struct ai_tensor xns = cols(&s->xn, n), logits = cols(&s->logits, n);
     ops->matmul(b, &output, &xns, NULL, &logits);
     ai_backend_sync(s->backend);
-    on_logits((const float *)ai_tensor_row(&logits, 0, 0, 0), t0, n, user_data);
+    on_logits((const float *)ai_tensor_row(&logits, 0, 0, 0), r0, n, user_data);
   }
 }

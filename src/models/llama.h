@@ -46,17 +46,19 @@ anyinfer_status ai_llama_load(const struct ai_gguf *g, const struct ai_alloc *al
                               struct ai_llama *m, struct ai_error *err);
 void ai_llama_unload(struct ai_llama *m);
 
-/* Everything a forward pass writes: activations for n_batch tokens and the KV cache, in backend
- * buffers made once at creation (no allocation per step). */
+/* Everything a forward pass writes: activations for n_batch tokens and the KV caches of n_seq
+ * sequence slots, in backend buffers made once at creation (no allocation per step). */
 struct ai_llama_state {
   struct ai_backend *backend;
   struct ai_buffer *weights;        /* the file's data section on the backend */
   struct ai_buffer *acts;           /* activations */
   struct ai_buffer *kv;             /* K and V caches of every layer */
   int32_t n_ctx, n_batch, n_logits; /* n_logits: token rows of logits computed per matmul */
+  int32_t n_seq;                    /* KV-cache slots, n_ctx positions each */
   struct ai_tensor x, xn, q, k, v, attn, gate, up, logits; /* [.., n_batch] views */
-  struct ai_tensor *k_cache, *v_cache; /* n_layer each: [head_dim, n_ctx, n_head_kv] */
-  float *rope_freqs;                   /* host copy of rope_freqs (F32) or NULL */
+  /* n_seq * n_layer each, slot-major (slot * n_layer + il): [head_dim, n_ctx, n_head_kv] */
+  struct ai_tensor *k_cache, *v_cache;
+  float *rope_freqs; /* host copy of rope_freqs (F32) or NULL */
   /* Debugging and parity tests: when set, receives the residual stream after each layer
    * ([n_embd, n_tok] F32, host memory, valid during the call), so a mismatch with a reference
    * implementation can be traced to the first layer that diverges. NULL in normal use. */
@@ -68,17 +70,28 @@ struct ai_llama_state {
 /* weights_host: the file's data section in host memory (mapped or read); the backend wraps it. */
 anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backend *backend,
                                       const void *weights_host, size_t weights_bytes, int32_t n_ctx,
-                                      int32_t n_batch, struct ai_llama_state *s,
+                                      int32_t n_batch, int32_t n_seq, struct ai_llama_state *s,
                                       struct ai_error *err);
 void ai_llama_state_destroy(struct ai_llama_state *s);
 
-/* Receives the logits of token rows [t0, t0 + n) of the batch (n × n_vocab floats). */
-typedef void (*ai_logits_fn)(const float *logits, int64_t t0, int64_t n, void *user_data);
+/* Receives logits rows [r0, r0 + n) of the forward pass (n × n_vocab floats): with all_logits,
+ * row r is token r of the batch; otherwise row r is the last token of sequence r. */
+typedef void (*ai_logits_fn)(const float *logits, int64_t r0, int64_t n, void *user_data);
 
-/* Runs n_tok (<= n_batch) tokens at positions pos0 ... (pos0 + n_tok <= n_ctx). Logits: of the
- * last token only when all_logits is false, else of every token, handed to on_logits in chunks. */
+/* One sequence's share of a batch: n_tok consecutive tokens of the batch, for KV slot `slot`, at
+ * positions pos0 .. pos0 + n_tok - 1 (pos0 + n_tok <= n_ctx). */
+struct ai_llama_seq {
+  int32_t slot;  /* in [0, n_seq); distinct within one batch */
+  int32_t pos0;  /* tokens already in the slot's cache */
+  int32_t n_tok; /* >= 1 */
+};
+
+/* Runs the tokens of n_seqs sequences (their n_tok summing to <= n_batch, in seqs order) in one
+ * pass: every matmul over all tokens, rope/cache/attention per sequence against its own slot.
+ * Logits of every token when all_logits is true, else of each sequence's last token, handed to
+ * on_logits (may be NULL: none) in chunks. */
 void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const int32_t *tokens,
-                      int32_t n_tok, int32_t pos0, bool all_logits, ai_logits_fn on_logits,
-                      void *user_data);
+                      const struct ai_llama_seq *seqs, int32_t n_seqs, bool all_logits,
+                      ai_logits_fn on_logits, void *user_data);
 
 #endif
