@@ -36,6 +36,7 @@ static const struct {
     {"LlamaForCausalLM", "llama"},
     {"MistralForCausalLM", "llama"},
     {"Qwen2ForCausalLM", "qwen2"},
+    {"WhisperForConditionalGeneration", "whisper"},
 };
 
 /* rope_scaling of config.json. */
@@ -128,8 +129,9 @@ static bool read_config(const char *dir, json_t **cfg_out, struct hf_config *c,
   if (!c->arch)
     return fail(err, cap,
                 "%s: architectures[0] '%s' is not supported (LlamaForCausalLM, "
-                "MistralForCausalLM, Qwen2ForCausalLM)",
+                "MistralForCausalLM, Qwen2ForCausalLM, WhisperForConditionalGeneration)",
                 path, hf ? hf : "(missing)");
+  if (!strcmp(c->arch, "whisper")) return whisper_read_config(cfg, path, c, err, cap);
   if (!get_int(&r, "vocab_size", -1, &c->n_vocab) || !get_int(&r, "hidden_size", -1, &c->n_embd) ||
       !get_int(&r, "num_hidden_layers", -1, &c->n_layer) ||
       !get_int(&r, "intermediate_size", -1, &c->n_ff) ||
@@ -196,6 +198,7 @@ struct job {
   bool has_model;
   struct ai_gguf_writer *w;
   float *rope_freqs;
+  float *mel_filters;
 };
 
 static bool set_metadata(struct job *j, const char *dir, const struct ai_ftype *ft, char *err,
@@ -292,7 +295,12 @@ bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
   }
   if (ok && (ok = hf_model_open(&j.model, p->dir, &j.c, err, cap))) j.has_model = true;
   if (ok && ai_gguf_writer_create(&a, &j.w, &e) != ANYINFER_OK) ok = fail(err, cap, "%s", e.msg);
-  if (ok) ok = set_metadata(&j, p->dir, ft, err, cap);
+  char name[256];
+  model_name(p->dir, name, sizeof name);
+  if (ok && !strcmp(j.c.arch, "whisper"))
+    ok = whisper_set_metadata(p->dir, name, &j.c, ft, j.w, &j.mel_filters, err, cap);
+  else if (ok)
+    ok = set_metadata(&j, p->dir, ft, err, cap);
   if (ok) ok = hf_vocab_set_gguf(&j.vocab, j.w, err, cap);
   if (ok) ok = hf_model_add_tensors(&j.model, ft, (int32_t)j.c.n_layer, j.w, err, cap);
   if (ok &&
@@ -302,6 +310,7 @@ bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
   if (j.has_model) hf_model_close(&j.model);
   if (j.has_vocab) hf_vocab_free(&j.vocab);
   free(j.rope_freqs);
+  free(j.mel_filters);
   json_decref(j.cfg);
   return ok;
 }

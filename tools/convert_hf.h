@@ -42,6 +42,8 @@ struct hf_config {
   int64_t head_dim;    /* head_dim, or n_embd / n_head */
   bool has_head_dim;   /* config.json gives head_dim explicitly */
   bool tie_embeddings; /* tie_word_embeddings */
+  /* whisper only (n_embd d_model; n_layer, n_head, n_ff are the decoder's) */
+  int64_t w_n_mel, w_audio_ctx, w_text_ctx, w_enc_layer, w_enc_head, w_enc_ff;
 };
 
 struct hf_shard {
@@ -72,6 +74,7 @@ struct hf_model {
   struct hf_tensor *tensors; /* sorted by order */
   size_t n_tensors;
   bool has_output; /* output.weight is written (untied embeddings) */
+  bool is_whisper; /* tensor types from whisper_tensor_type */
   struct ai_threadpool *pool;
   float *scratch;    /* max ne0 floats per thread */
   uint8_t *read_buf; /* largest source tensor, when a shard is not mapped */
@@ -87,5 +90,27 @@ bool hf_model_open(struct hf_model *m, const char *dir, const struct hf_config *
 bool hf_model_add_tensors(struct hf_model *m, const struct ai_ftype *ft, int32_t n_layer,
                           struct ai_gguf_writer *w, char *err, size_t err_cap);
 void hf_model_close(struct hf_model *m);
+
+/* ---- Whisper (convert_whisper.c) ----------------------------------------------------------- */
+
+struct json_t;
+/* config.json of a WhisperForConditionalGeneration into c (arch set by the caller). */
+bool whisper_read_config(struct json_t *cfg, const char *path, struct hf_config *c, char *err,
+                         size_t err_cap);
+/* Maps an HF tensor name: 1 mapped (gguf, order, HF shape and dims, *layer or -1), 0 skipped
+ * (proj_out, tied), -1 unknown, -2 a layer beyond the config's count. */
+int whisper_map_tensor(const struct hf_config *c, const char *hf, char *gguf, uint32_t *order,
+                       uint32_t *n_dims, int64_t *shape, int64_t *layer);
+/* Every tensor the forward pass needs is in m; else names the first missing one. */
+bool whisper_check_complete(const struct hf_model *m, const struct hf_config *c, const char *dir,
+                            char *err, size_t err_cap);
+/* The type a tensor is written in for ft (convolutions and positions stay float). */
+enum ai_type whisper_tensor_type(const struct ai_ftype *ft, const struct hf_tensor *t);
+/* general.* and whisper.* keys, suppress-token lists from generation_config.json, and the
+ * mel_filters tensor from preprocessor_config.json when it has one (*mel_filters: its storage,
+ * freed by the caller after the write). */
+bool whisper_set_metadata(const char *dir, const char *name, const struct hf_config *c,
+                          const struct ai_ftype *ft, struct ai_gguf_writer *w, float **mel_filters,
+                          char *err, size_t err_cap);
 
 #endif

@@ -239,23 +239,26 @@ static bool plan_tensor(struct hf_model *m, const struct hf_config *c, const str
                         const struct ai_st_tensor *t, char *err, size_t cap) {
   struct hf_tensor h;
   memset(&h, 0, sizeof h);
-  int64_t layer;
-  int slot;
-  int r = map_name(t->name, h.name, &h.order, &layer, &slot);
+  int64_t layer, want[3] = {0, 0, 0};
+  int slot = -1;
+  uint32_t nd = 0;
+  int r = m->is_whisper ? whisper_map_tensor(c, t->name, h.name, &h.order, &nd, want, &layer)
+                        : map_name(t->name, h.name, &h.order, &layer, &slot);
   if (r == 0) return true;
-  if (r < 0)
+  if (r == -1)
     return fail(err, cap, "%s: tensor '%s' has no llama.cpp name for a %s model", sh->path, t->name,
                 c->arch);
-  if (layer >= c->n_layer)
-    return fail(err, cap, "%s: tensor '%s' is in layer %lld, config.json num_hidden_layers is %lld",
-                sh->path, t->name, (long long)layer, (long long)c->n_layer);
+  if (r == -2 || (!m->is_whisper && layer >= c->n_layer))
+    return fail(err, cap, "%s: tensor '%s' is in layer %lld, beyond config.json's layer count",
+                sh->path, t->name, (long long)layer);
   if (!strcmp(h.name, "output.weight") && c->tie_embeddings) return true; /* tied: not written */
   if (t->dtype != AI_ST_F32 && t->dtype != AI_ST_F16 && t->dtype != AI_ST_BF16)
     return fail(err, cap, "%s: tensor '%s' has dtype %s; only F32, F16 and BF16 are converted",
                 sh->path, t->name, ai_st_dtype_name(t->dtype));
-  int64_t want[2];
-  uint32_t nd = want_shape(c, slot, h.name, want);
-  if (t->n_dims != nd || t->shape[0] != want[0] || (nd == 2 && t->shape[1] != want[1])) {
+  if (!m->is_whisper) nd = want_shape(c, slot, h.name, want);
+  bool same_shape = t->n_dims == nd;
+  for (uint32_t d = 0; same_shape && d < nd; d++) same_shape = t->shape[d] == want[d];
+  if (!same_shape) {
     char got_s[128], want_s[64];
     shape_text(got_s, sizeof got_s, t->n_dims, t->shape);
     shape_text(want_s, sizeof want_s, nd, want);
@@ -272,8 +275,10 @@ static bool plan_tensor(struct hf_model *m, const struct hf_config *c, const str
       return fail(err, cap, "%s: tensor '%s' appears again (already in %s)", sh->path, t->name,
                   m->tensors[i].shard->path);
   h.shard = sh, h.src = t, h.n_dims = nd, h.model = m;
-  h.ne[0] = want[nd - 1], h.ne[1] = nd == 2 ? want[0] : 1, h.ne[2] = h.ne[3] = 1;
-  h.n_rows = nd == 2 ? want[0] : 1, h.ne0 = want[nd - 1];
+  h.ne[0] = h.ne[1] = h.ne[2] = h.ne[3] = 1;
+  h.n_rows = 1, h.ne0 = want[nd - 1];
+  for (uint32_t d = 0; d < nd; d++) h.ne[d] = want[nd - 1 - d];
+  for (uint32_t d = 0; d + 1 < nd; d++) h.n_rows *= want[d];
   bool is_q = slot == 1 || slot == 2, is_k = slot == 3 || slot == 4;
   if (!strcmp(c->arch, "llama") && (is_q || is_k)) { /* NeoX-style qwen2 keeps HF's order */
     h.permute_heads = is_q ? c->n_head : c->n_head_kv;
@@ -289,6 +294,7 @@ static bool plan_tensor(struct hf_model *m, const struct hf_config *c, const str
 /* Every tensor the forward pass needs must be there. */
 static bool check_complete(const struct hf_model *m, const struct hf_config *c, const char *dir,
                            char *err, size_t cap) {
+  if (m->is_whisper) return whisper_check_complete(m, c, dir, err, cap);
   char name[AI_GGUF_MAX_NAME];
   const bool qwen2 = !strcmp(c->arch, "qwen2");
   for (int64_t l = -1; l <= c->n_layer; l++) {
@@ -316,6 +322,7 @@ static bool check_complete(const struct hf_model *m, const struct hf_config *c, 
 bool hf_model_open(struct hf_model *m, const char *dir, const struct hf_config *c, char *err,
                    size_t cap) {
   memset(m, 0, sizeof *m);
+  m->is_whisper = !strcmp(c->arch, "whisper");
   char path[4096];
   bool ok;
   snprintf(path, sizeof path, "%s/model.safetensors.index.json", dir);
@@ -423,7 +430,9 @@ bool hf_model_add_tensors(struct hf_model *m, const struct ai_ftype *ft, int32_t
   bool mapped = true;
   for (size_t i = 0; i < m->n_tensors; i++) {
     struct hf_tensor *t = &m->tensors[i];
-    t->type = ai_ftype_tensor_type(ft, t->name, t->n_dims, t->ne, n_layer, m->has_output);
+    t->type = m->is_whisper
+                  ? whisper_tensor_type(ft, t)
+                  : ai_ftype_tensor_type(ft, t->name, t->n_dims, t->ne, n_layer, m->has_output);
     if (t->ne0 > max_ne0) max_ne0 = t->ne0;
     if (t->src->end - t->src->begin > max_src) max_src = t->src->end - t->src->begin;
     mapped &= t->shard->reader.data != NULL;
