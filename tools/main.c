@@ -15,6 +15,7 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_template(int, char **);
 int cmd_synth(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"run", "complete a prompt, streaming to stdout", cmd_run},
@@ -28,6 +29,7 @@ const struct cli_command cli_commands[] = {
     {"template", "render messages with the chat template", cmd_template},
     {"synth", "write a random-weight GGUF of a real model's layout", cmd_synth},
     {"quantize", "rewrite a GGUF's weights in another type", cmd_quantize},
+    {"serve", "OpenAI-compatible HTTP server", cmd_serve},
     {NULL, NULL, NULL},
 };
 
