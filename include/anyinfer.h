@@ -46,18 +46,18 @@ extern "C" {
 #endif
 
 /* X(name, value, message): the one table of statuses. */
-#define ANYINFER_STATUS_TABLE(X)                                                              \
-  X(OK, 0, "success")                                                                         \
-  X(E_INVAL, -1, "invalid argument")                                                          \
-  X(E_NOMEM, -2, "out of memory")                                                             \
-  X(E_IO, -3, "input/output error")                                                           \
-  X(E_FORMAT, -4, "malformed or truncated file")                                              \
-  X(E_UNSUPPORTED, -5, "unsupported feature")                                                 \
-  X(E_CONTEXT_FULL, -6, "context window is full")                                             \
-  X(E_TEMPLATE, -7, "chat template error")                                                    \
-  X(E_RANGE, -8, "output buffer too small")                                                   \
-  X(E_NOT_FOUND, -9, "not found")                                                             \
-  X(E_BACKEND, -10, "backend error")                                                          \
+#define ANYINFER_STATUS_TABLE(X)                  \
+  X(OK, 0, "success")                             \
+  X(E_INVAL, -1, "invalid argument")              \
+  X(E_NOMEM, -2, "out of memory")                 \
+  X(E_IO, -3, "input/output error")               \
+  X(E_FORMAT, -4, "malformed or truncated file")  \
+  X(E_UNSUPPORTED, -5, "unsupported feature")     \
+  X(E_CONTEXT_FULL, -6, "context window is full") \
+  X(E_TEMPLATE, -7, "chat template error")        \
+  X(E_RANGE, -8, "output buffer too small")       \
+  X(E_NOT_FOUND, -9, "not found")                 \
+  X(E_BACKEND, -10, "backend error")              \
   X(E_CANCELLED, -11, "cancelled by callback")
 
 typedef enum anyinfer_status {
@@ -99,17 +99,17 @@ typedef bool (*anyinfer_progress_fn)(float fraction, void *user_data);
 typedef struct anyinfer_model anyinfer_model;
 
 typedef struct anyinfer_model_params {
-  anyinfer_log_fn log;                /* NULL: no logging */
+  anyinfer_log_fn log; /* NULL: no logging */
   void *log_user_data;
-  anyinfer_log_level log_level;       /* lines above this level are not produced */
-  anyinfer_alloc_fn alloc;            /* NULL: the C library's realloc/free */
+  anyinfer_log_level log_level; /* lines above this level are not produced */
+  anyinfer_alloc_fn alloc;      /* NULL: the C library's realloc/free */
   void *alloc_user_data;
-  anyinfer_progress_fn progress;      /* NULL: none */
+  anyinfer_progress_fn progress; /* NULL: none */
   void *progress_user_data;
-  bool use_mmap;                      /* map the file when the platform can (default true) */
-  bool vocab_only;                    /* load metadata and tokenizer only, no tensors */
-  char *error_buf;                    /* if non-NULL, a failed load writes its message here */
-  size_t error_cap;                   /* bytes at error_buf, including the terminating NUL */
+  bool use_mmap;    /* map the file when the platform can (default true) */
+  bool vocab_only;  /* load metadata and tokenizer only, no tensors */
+  char *error_buf;  /* if non-NULL, a failed load writes its message here */
+  size_t error_cap; /* bytes at error_buf, including the terminating NUL */
 } anyinfer_model_params;
 
 /* Writes the defaults into *params. */
@@ -128,11 +128,11 @@ ANYINFER_API void anyinfer_model_free(anyinfer_model *model);
 
 /* Plain description of a loaded model. Strings are owned by the model, valid until it is freed. */
 typedef struct anyinfer_model_info {
-  const char *architecture;  /* general.architecture, e.g. "llama" */
-  const char *name;          /* general.name, or "" */
-  const char *file_type;     /* the type of most weights, e.g. "Q4_0" */
-  uint64_t file_bytes;       /* size of the GGUF file */
-  uint64_t n_params;         /* elements in all tensors */
+  const char *architecture; /* general.architecture, e.g. "llama" */
+  const char *name;         /* general.name, or "" */
+  const char *file_type;    /* the type of most weights, e.g. "Q4_0" */
+  uint64_t file_bytes;      /* size of the GGUF file */
+  uint64_t n_params;        /* elements in all tensors */
   uint32_t gguf_version;
   int32_t n_vocab;
   int32_t n_ctx_train;
@@ -140,9 +140,9 @@ typedef struct anyinfer_model_info {
   int32_t n_layer;
   int32_t n_head;
   int32_t n_head_kv;
-  int32_t bos_token;  /* -1 when absent */
-  int32_t eos_token;  /* -1 when absent */
-  bool has_weights;   /* false for a vocab-only load */
+  int32_t bos_token; /* -1 when absent */
+  int32_t eos_token; /* -1 when absent */
+  bool has_weights;  /* false for a vocab-only load */
 } anyinfer_model_info;
 
 ANYINFER_API void anyinfer_model_get_info(const anyinfer_model *model, anyinfer_model_info *info);
@@ -162,11 +162,11 @@ ANYINFER_API anyinfer_status anyinfer_model_meta_value(const anyinfer_model *mod
 ANYINFER_API const char *anyinfer_model_meta_str(const anyinfer_model *model, const char *key);
 
 typedef struct anyinfer_tensor_info {
-  const char *name;     /* valid until the model is freed */
-  const char *type;     /* "F32", "Q4_K", ... */
+  const char *name; /* valid until the model is freed */
+  const char *type; /* "F32", "Q4_K", ... */
   int32_t n_dims;
-  int64_t ne[4];        /* elements per dimension, innermost first */
-  uint64_t offset;      /* byte offset in the file */
+  int64_t ne[4];   /* elements per dimension, innermost first */
+  uint64_t offset; /* byte offset in the file */
   uint64_t bytes;
 } anyinfer_tensor_info;
 
@@ -196,9 +196,9 @@ ANYINFER_API anyinfer_status anyinfer_token_to_piece(const anyinfer_model *model
 
 /* Decodes a whole token sequence into text (SentencePiece leading space removed when the
  * vocabulary asks). Same buffer contract as anyinfer_token_to_piece. */
-ANYINFER_API anyinfer_status anyinfer_detokenize(const anyinfer_model *model,
-                                                 const int32_t *tokens, size_t n_tokens,
-                                                 char *buf, size_t cap, size_t *len);
+ANYINFER_API anyinfer_status anyinfer_detokenize(const anyinfer_model *model, const int32_t *tokens,
+                                                 size_t n_tokens, char *buf, size_t cap,
+                                                 size_t *len);
 
 ANYINFER_API bool anyinfer_token_is_eog(const anyinfer_model *model, int32_t token);
 
@@ -206,14 +206,14 @@ ANYINFER_API bool anyinfer_token_is_eog(const anyinfer_model *model, int32_t tok
  * Chat templates
  */
 typedef struct anyinfer_chat_message {
-  const char *role;     /* "system", "user", "assistant", ... */
+  const char *role; /* "system", "user", "assistant", ... */
   const char *content;
 } anyinfer_chat_message;
 
 typedef struct anyinfer_chat_params {
-  const char *template_override;  /* Jinja source to use instead of the model's; NULL: model's */
-  bool add_generation_prompt;     /* end with the opening of an assistant turn */
-  char *error_buf;                /* if non-NULL, a failure writes its message here */
+  const char *template_override; /* Jinja source to use instead of the model's; NULL: model's */
+  bool add_generation_prompt;    /* end with the opening of an assistant turn */
+  char *error_buf;               /* if non-NULL, a failure writes its message here */
   size_t error_cap;
 } anyinfer_chat_params;
 
@@ -313,19 +313,19 @@ ANYINFER_API anyinfer_status anyinfer_session_decode_batch(anyinfer_session *ses
 
 typedef struct anyinfer_logit_bias {
   int32_t token;
-  float bias;  /* added to the logit; -INFINITY bans the token */
+  float bias; /* added to the logit; -INFINITY bans the token */
 } anyinfer_logit_bias;
 
 typedef struct anyinfer_sampler_params {
-  float temperature;        /* 0: greedy (default 0.8) */
-  int32_t top_k;            /* 0: off (default 40) */
-  float top_p;              /* 1: off (default 0.95) */
-  float min_p;              /* 0: off (default 0.05) */
-  float repeat_penalty;     /* 1: off (default 1.0) */
-  int32_t repeat_last_n;    /* tokens the penalties look back over (default 64) */
-  float presence_penalty;   /* 0: off */
-  float frequency_penalty;  /* 0: off */
-  uint64_t seed;            /* same seed, same model, same prompt => same output */
+  float temperature;       /* 0: greedy (default 0.8) */
+  int32_t top_k;           /* 0: off (default 40) */
+  float top_p;             /* 1: off (default 0.95) */
+  float min_p;             /* 0: off (default 0.05) */
+  float repeat_penalty;    /* 1: off (default 1.0) */
+  int32_t repeat_last_n;   /* tokens the penalties look back over (default 64) */
+  float presence_penalty;  /* 0: off */
+  float frequency_penalty; /* 0: off */
+  uint64_t seed;           /* same seed, same model, same prompt => same output */
   const anyinfer_logit_bias *logit_bias;
   size_t n_logit_bias;
 } anyinfer_sampler_params;
@@ -348,11 +348,11 @@ typedef bool (*anyinfer_token_fn)(int32_t token, void *user_data);
 #define ANYINFER_MAX_TOP_LOGPROBS 20
 
 typedef struct anyinfer_generate_params {
-  int32_t max_tokens;           /* most tokens to generate; -1: until EOG or context end */
+  int32_t max_tokens; /* most tokens to generate; -1: until EOG or context end */
   anyinfer_sampler_params sampler;
-  const char *const *stop;      /* stop strings (not emitted), may be NULL */
+  const char *const *stop; /* stop strings (not emitted), may be NULL */
   size_t n_stop;
-  anyinfer_token_fn on_token;   /* may be NULL */
+  anyinfer_token_fn on_token; /* may be NULL */
   void *on_token_user_data;
   bool is_json_object;  /* constrain sampling so the text is one JSON object; generation
                            ends (ANYINFER_STOP_EOG) when the object closes */
@@ -367,8 +367,8 @@ typedef struct anyinfer_generate_result {
   int32_t n_prompt_tokens;
   int32_t n_generated_tokens;
   anyinfer_stop_reason stop_reason;
-  double prompt_seconds;    /* wall time of prompt processing */
-  double generate_seconds;  /* wall time of generation */
+  double prompt_seconds;   /* wall time of prompt processing */
+  double generate_seconds; /* wall time of generation */
 } anyinfer_generate_result;
 
 /* Receives generated text as it is produced: always whole UTF-8 sequences, never a split one,
@@ -441,12 +441,58 @@ ANYINFER_API void anyinfer_generator_finish(anyinfer_generator *generator,
 ANYINFER_API int32_t anyinfer_generator_n_generated(const anyinfer_generator *generator);
 
 /* ---------------------------------------------------------------------------------------------
+ * Speech to text: Whisper models (general.architecture "whisper", from `anyinfer convert` or a
+ * whisper.cpp ggml-*.bin file). A transcriber holds the activations and KV caches of one
+ * transcription at a time; it belongs to one thread at a time, like a session.
+ *
+ *     anyinfer_transcriber *tr = NULL;
+ *     anyinfer_transcriber_create(model, NULL, &tr);
+ *     anyinfer_transcript *out = NULL;
+ *     anyinfer_transcribe(tr, samples_16k_mono, n_samples, NULL, &out);
+ *     puts(anyinfer_transcript_text(out));
+ *     anyinfer_transcript_free(out);
+ *     anyinfer_transcriber_free(tr);
+ */
+typedef struct anyinfer_transcriber anyinfer_transcriber;
+
+typedef struct anyinfer_transcriber_params {
+  int32_t n_threads; /* CPU threads; 0: all online cores */
+  int32_t max_beams; /* most beams (or best-of candidates) a transcribe call may use; default 5 */
+} anyinfer_transcriber_params;
+
+ANYINFER_API void anyinfer_transcriber_default_params(anyinfer_transcriber_params *params);
+
+/* Creates a transcriber over a Whisper model; params may be NULL. Allocates the activations,
+ * the cross-attention K/V of one window and max_beams decoder caches once. ANYINFER_E_INVAL (not
+ * a Whisper model, vocab-only load, bad params), ANYINFER_E_NOMEM, ANYINFER_E_UNSUPPORTED (the
+ * model's vocabulary lacks Whisper's special tokens). */
+ANYINFER_API anyinfer_status anyinfer_transcriber_create(const anyinfer_model *model,
+                                                         const anyinfer_transcriber_params *params,
+                                                         anyinfer_transcriber **transcriber);
+/* NULL is allowed. Free every transcriber of a model before the model. */
+ANYINFER_API void anyinfer_transcriber_free(anyinfer_transcriber *transcriber);
+/* Message of the last failed call on this transcriber; "" if none. Valid until the next call. */
+ANYINFER_API const char *anyinfer_transcriber_last_error(const anyinfer_transcriber *transcriber);
+
+/* Low level, for benchmarks and parity tests. Runs the encoder on one window of log-mel frames:
+ * mel is n_mel x n_frames floats, row-major by mel bin, with n_frames twice the model's encoder
+ * context (3000 for 30 s); n_floats must be n_mel * n_frames. ANYINFER_E_INVAL otherwise. */
+ANYINFER_API anyinfer_status anyinfer_transcriber_encode(anyinfer_transcriber *transcriber,
+                                                         const float *mel, size_t n_floats);
+/* Runs the decoder on tokens at positions pos, pos + 1, ... of beam 0, after an encode; *logits
+ * (if non-NULL) gets the last token's logits (n_vocab floats), valid until the next call.
+ * ANYINFER_E_INVAL (no window encoded, a token out of range), ANYINFER_E_CONTEXT_FULL. */
+ANYINFER_API anyinfer_status anyinfer_transcriber_decode(anyinfer_transcriber *transcriber,
+                                                         const int32_t *tokens, size_t n_tokens,
+                                                         int32_t pos, const float **logits);
+
+/* ---------------------------------------------------------------------------------------------
  * Model files: quantize, synthesize.
  */
 typedef struct anyinfer_file_params {
-  const char *type;  /* target weight type: "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1",
-                        "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", or a mix "Q4_K_M", "Q5_K_M" */
-  uint64_t seed;     /* synth only: weights are a function of the seed */
+  const char *type; /* target weight type: "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1",
+                       "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", or a mix "Q4_K_M", "Q5_K_M" */
+  uint64_t seed;    /* synth only: weights are a function of the seed */
   anyinfer_log_fn log;
   void *log_user_data;
   anyinfer_progress_fn progress;

@@ -1,6 +1,7 @@
 /* `anyinfer bench`: prompt processing and generation speed, llama-bench style. pp<N> evaluates N
  * prompt tokens in one call from an empty cache; tg<N> generates N tokens one at a time from an
- * empty cache; each test runs -r times after one warm-up, and the median counts. */
+ * empty cache; each test runs -r times after one warm-up, and the median counts. A Whisper model
+ * reports its encoder's time on one 30 s window and its decoder's tokens/s instead. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,89 @@ static double peak_rss_mib(void) {
   return (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB */
 }
 
+static double median_of(double *v, long n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Whisper: the encoder on one 30 s window of (random) log-mel frames, in ms, as whisper-bench
+ * reports it; then n_gen decoder tokens one at a time from position 0 with cross-attention over
+ * that window, in tokens/s. */
+static int bench_whisper(anyinfer_model *m, const char *base, const anyinfer_model_info *info,
+                         long threads, long n_gen, long reps, bool json) {
+  anyinfer_transcriber_params tp;
+  anyinfer_transcriber_default_params(&tp);
+  tp.n_threads = (int32_t)threads;
+  tp.max_beams = 1;
+  anyinfer_transcriber *t = NULL;
+  int rc = 1;
+  size_t n_mel = 0;
+  float *mel = NULL;
+  double *ms = malloc((size_t)reps * sizeof *ms), *tok_s = malloc((size_t)reps * sizeof *tok_s);
+  if (!ms || !tok_s || anyinfer_transcriber_create(m, &tp, &t) != ANYINFER_OK) {
+    fprintf(stderr, "anyinfer bench: cannot create a transcriber\n");
+    goto done;
+  }
+  /* One window: whisper.audio.mel_count bins x 3000 frames (2 x the encoder context, which every
+   * released size has at 1500). */
+  long n_bins = 0;
+  for (size_t i = 0; i < anyinfer_model_meta_count(m); i++) {
+    char v[32];
+    size_t len;
+    if (strcmp(anyinfer_model_meta_key(m, i), "whisper.audio.mel_count") == 0 &&
+        anyinfer_model_meta_value(m, i, 0, v, sizeof v, &len) == ANYINFER_OK)
+      n_bins = strtol(v, NULL, 10);
+  }
+  n_mel = (size_t)n_bins * 3000;
+  mel = n_mel ? malloc(n_mel * sizeof *mel) : NULL;
+  uint64_t seed = 7;
+  for (size_t i = 0; mel && i < n_mel; i++) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    mel[i] = (float)((seed >> 40) & 0xffff) / 65536.0f - 0.5f;
+  }
+  if (!mel || anyinfer_transcriber_encode(t, mel, n_mel) != ANYINFER_OK) { /* also the warm-up */
+    fprintf(stderr, "anyinfer bench: %s\n", anyinfer_transcriber_last_error(t));
+    goto done;
+  }
+  for (long r = 0; r < reps; r++) {
+    double t0 = now();
+    anyinfer_transcriber_encode(t, mel, n_mel);
+    ms[r] = (now() - t0) * 1e3;
+    t0 = now();
+    for (long i = 0; i < n_gen; i++) {
+      int32_t tok = (int32_t)((i * 7919) % info->n_vocab);
+      if (anyinfer_transcriber_decode(t, &tok, 1, (int32_t)i, NULL) != ANYINFER_OK) {
+        fprintf(stderr, "anyinfer bench: %s\n", anyinfer_transcriber_last_error(t));
+        goto done;
+      }
+    }
+    tok_s[r] = n_gen / (now() - t0);
+  }
+  int n_threads = threads ? (int)threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  double enc = median_of(ms, reps), dec = n_gen > 0 ? median_of(tok_s, reps) : 0;
+  if (json)
+    printf(
+        "{\"model\": \"%s\", \"type\": \"%s\", \"backend\": \"cpu\", \"threads\": %d, "
+        "\"encoder_ms\": %.1f, \"decoder_tok_s\": %.2f, \"peak_rss_mib\": %.1f}\n",
+        base, info->file_type, n_threads, enc, dec, peak_rss_mib());
+  else
+    printf(
+        "| %-32s | %7s | %4s | %12s | %16s |\n|%.*s|\n| %-32.32s | %7s | %4d | %12.1f | "
+        "%16.2f |\n\npeak memory: %.1f MiB (file %.1f MiB)\n",
+        "model", "type", "thr", "encoder ms", "decoder tok/s", 88,
+        "------------------------------------------------------------------------------------"
+        "----",
+        base, info->file_type, n_threads, enc, dec, peak_rss_mib(),
+        (double)info->file_bytes / 1048576.0);
+  rc = 0;
+done:
+  anyinfer_transcriber_free(t);
+  free(mel);
+  free(ms);
+  free(tok_s);
+  return rc;
+}
+
 int cmd_bench(int argc, char **argv) {
   const char *path = NULL;
   long n_prompt = 128, n_gen = 32, reps = 3, threads = 0;
@@ -83,6 +167,12 @@ int cmd_bench(int argc, char **argv) {
   if (!m) return 1;
   anyinfer_model_info info;
   anyinfer_model_get_info(m, &info);
+  if (strcmp(info.architecture, "whisper") == 0) {
+    const char *wbase = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    int wrc = bench_whisper(m, wbase, &info, threads, n_gen, reps, json);
+    anyinfer_model_free(m);
+    return wrc;
+  }
   anyinfer_session_params sp;
   anyinfer_session_default_params(&sp);
   sp.n_threads = (int32_t)threads;
@@ -121,8 +211,7 @@ int cmd_bench(int argc, char **argv) {
       goto done;
     }
     for (long r = 0; r < reps; r++) speeds[r] = run_once(s, tokens, n, is_prompt);
-    qsort(speeds, (size_t)reps, sizeof *speeds, cmp_double);
-    double median = reps % 2 ? speeds[reps / 2] : (speeds[reps / 2 - 1] + speeds[reps / 2]) / 2;
+    double median = median_of(speeds, reps);
     char name[32];
     snprintf(name, sizeof name, "%s%d", is_prompt ? "pp" : "tg", n);
     if (json)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "convert_hf.h"
+#include "models/whisper.h"
 
 #ifdef AI_HAVE_JANSSON
 #include <jansson.h>
@@ -163,14 +164,7 @@ bool whisper_check_complete(const struct hf_model *m, const struct hf_config *c,
 }
 
 enum ai_type whisper_tensor_type(const struct ai_ftype *ft, const struct hf_tensor *t) {
-  if (t->n_dims < 2 || strstr(t->name, "position_embd")) return AI_TYPE_F32;
-  /* The convolutions' rows are 3 taps: they stay float (F16 unless the file is F32). */
-  if (strstr(t->name, ".conv")) return ft->base == AI_TYPE_F32 ? AI_TYPE_F32 : AI_TYPE_F16;
-  /* The token embedding is the output projection: quantized targets keep it at Q8_0. */
-  const struct ai_type_traits *tr = ai_type_traits_get((int)ft->base);
-  if (!strcmp(t->name, "dec.token_embd.weight") && tr && tr->is_quantized)
-    return t->ne[0] % 32 ? AI_TYPE_F16 : AI_TYPE_Q8_0;
-  return ai_ftype_tensor_type(ft, t->name, t->n_dims, t->ne, 0, true);
+  return ai_whisper_tensor_type(ft->base, t->name, t->n_dims, t->ne[0]);
 }
 
 static bool get_pos(json_t *cfg, const char *path, const char *key, int64_t *out, char *err,
@@ -282,17 +276,20 @@ bool whisper_set_metadata(const char *dir, const char *name, const struct hf_con
   if (st == ANYINFER_OK) st = (call)
   SET(ai_gguf_set_str(w, "general.name", name));
   SET(ai_gguf_set_u32(w, "general.file_type", ft->llama_ftype));
-  SET(ai_gguf_set_u32(w, "whisper.audio.mel_count", (uint32_t)c->w_n_mel));
-  SET(ai_gguf_set_u32(w, "whisper.embedding_length", (uint32_t)c->n_embd));
-  SET(ai_gguf_set_u32(w, "whisper.encoder.context_length", (uint32_t)c->w_audio_ctx));
-  SET(ai_gguf_set_u32(w, "whisper.encoder.block_count", (uint32_t)c->w_enc_layer));
-  SET(ai_gguf_set_u32(w, "whisper.encoder.attention.head_count", (uint32_t)c->w_enc_head));
-  SET(ai_gguf_set_u32(w, "whisper.encoder.feed_forward_length", (uint32_t)c->w_enc_ff));
-  SET(ai_gguf_set_u32(w, "whisper.decoder.context_length", (uint32_t)c->w_text_ctx));
-  SET(ai_gguf_set_u32(w, "whisper.decoder.block_count", (uint32_t)c->n_layer));
-  SET(ai_gguf_set_u32(w, "whisper.decoder.attention.head_count", (uint32_t)c->n_head));
-  SET(ai_gguf_set_u32(w, "whisper.decoder.feed_forward_length", (uint32_t)c->n_ff));
-  SET(ai_gguf_set_f32(w, "whisper.attention.layer_norm_epsilon", 1e-5f));
+  const struct ai_whisper_hparams hp = {
+      .n_mel = (int32_t)c->w_n_mel,
+      .n_audio_ctx = (int32_t)c->w_audio_ctx,
+      .n_embd = (int32_t)c->n_embd,
+      .n_enc_layer = (int32_t)c->w_enc_layer,
+      .n_enc_head = (int32_t)c->w_enc_head,
+      .n_enc_ff = (int32_t)c->w_enc_ff,
+      .n_text_ctx = (int32_t)c->w_text_ctx,
+      .n_dec_layer = (int32_t)c->n_layer,
+      .n_dec_head = (int32_t)c->n_head,
+      .n_dec_ff = (int32_t)c->n_ff,
+      .norm_eps = 1e-5f, /* torch.nn.LayerNorm's default, which Whisper uses */
+  };
+  SET(ai_whisper_set_hparams(w, &hp));
   const struct ai_type_traits *base = ai_type_traits_get((int)ft->base);
   if (base && base->is_quantized) SET(ai_gguf_set_u32(w, "general.quantization_version", 2));
 #undef SET

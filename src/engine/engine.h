@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "format/gguf.h"
 #include "models/llama.h"
+#include "models/whisper.h"
 #include "text/tokenizer.h"
 
 struct anyinfer_model {
@@ -23,6 +24,8 @@ struct anyinfer_model {
   struct ai_tokenizer *tokenizer;
   bool has_weights;
   struct ai_llama llama;
+  bool is_whisper; /* general.architecture "whisper": whisper is loaded, llama is not */
+  struct ai_whisper whisper;
   anyinfer_model_info info;
   char file_type[24];
 };

@@ -80,7 +80,13 @@ static void fill_info(anyinfer_model *m) {
   info->bos_token = ai_tokenizer_bos(m->tokenizer);
   info->eos_token = ai_tokenizer_eos(m->tokenizer);
   info->has_weights = m->has_weights;
-  if (m->has_weights) {
+  if (m->has_weights && m->is_whisper) {
+    const struct ai_whisper_hparams *hp = &m->whisper.hp;
+    info->n_ctx_train = hp->n_text_ctx;
+    info->n_embd = hp->n_embd;
+    info->n_layer = hp->n_dec_layer;
+    info->n_head = info->n_head_kv = hp->n_dec_head;
+  } else if (m->has_weights) {
     const struct ai_llama_hparams *hp = &m->llama.hp;
     info->n_ctx_train = hp->n_ctx_train;
     info->n_embd = hp->n_embd;
@@ -125,7 +131,11 @@ static anyinfer_status load_weights(anyinfer_model *m, const anyinfer_model_para
     if (st) return st;
     m->weights = m->weights_owned;
   }
-  anyinfer_status st = ai_llama_load(m->gguf, &m->alloc, &m->llama, err);
+  struct ai_gguf_str arch;
+  m->is_whisper = ai_gguf_get_str(m->gguf, "general.architecture", &arch, NULL) == ANYINFER_OK &&
+                  strcmp(arch.data, "whisper") == 0;
+  anyinfer_status st = m->is_whisper ? ai_whisper_load(m->gguf, &m->alloc, &m->whisper, err)
+                                     : ai_llama_load(m->gguf, &m->alloc, &m->llama, err);
   if (st) return st;
   m->has_weights = true;
   if (touch_weights(m, p) != ANYINFER_OK)
@@ -182,6 +192,7 @@ void anyinfer_model_free(anyinfer_model *m) {
   if (!m) return;
   struct ai_alloc alloc = m->alloc;
   ai_llama_unload(&m->llama);
+  ai_whisper_unload(&m->whisper);
   ai_tokenizer_free(m->tokenizer);
   ai_gguf_free(m->gguf);
   ai_free(&alloc, m->weights_owned);

@@ -33,6 +33,11 @@ anyinfer_status anyinfer_session_create(const anyinfer_model *model,
     st = ai_error_set(&err, ANYINFER_E_INVAL, "session: the model was loaded without weights");
     goto fail_early;
   }
+  if (model->is_whisper) {
+    st = ai_error_set(&err, ANYINFER_E_UNSUPPORTED,
+                      "session: a whisper model transcribes (anyinfer_transcriber_create)");
+    goto fail_early;
+  }
   const struct ai_llama_hparams *hp = &model->llama.hp;
   int32_t n_ctx = p->n_ctx > 0                        ? p->n_ctx
                   : hp->n_ctx_train < DEFAULT_MAX_CTX ? hp->n_ctx_train

@@ -11,6 +11,7 @@
 #include "engine/quantize.h"
 #include "engine/synth.h"
 #include "format/gguf.h"
+#include "models/whisper.h"
 
 #define WEIGHT_STD 0.02f
 
@@ -66,13 +67,14 @@ static void random_row(void *ctx, int64_t row, float *out) {
 static anyinfer_status fill_tensor(void *user_data, void *dst, size_t bytes, struct ai_error *err) {
   struct synth_tensor *st = user_data;
   const struct ai_synth_tensor *t = &st->t;
-  size_t want = ai_type_row_bytes(st->type, t->ne[0]) * (size_t)t->ne[1];
+  const int64_t n_rows = t->ne[1] * t->ne[2];
+  size_t want = ai_type_row_bytes(st->type, t->ne[0]) * (size_t)n_rows;
   if (!ALWAYS(bytes == want))
     return ai_error_set(err, ANYINFER_E_INVAL, "synth: tensor '%s': asked for %zu bytes, has %zu",
                         t->name, bytes, want);
   if (t->fill == AI_SYNTH_RANDOM)
-    return ai_convert_rows(st->job->pool, t->name, st->type, t->ne[0], t->ne[1], dst, random_row,
-                           st, st->job->scratch, err);
+    return ai_convert_rows(st->job->pool, t->name, st->type, t->ne[0], n_rows, dst, random_row, st,
+                           st->job->scratch, err);
   /* 1-D tensors are F32 (quantize.h): written directly. */
   float *f = dst;
   if (t->fill == AI_SYNTH_ONES) {
@@ -101,6 +103,22 @@ static anyinfer_status set_hparams(struct ai_gguf_writer *w, const struct ai_syn
   TRY(ai_gguf_set_str(w, "general.architecture", a));
   TRY(ai_gguf_set_str(w, "general.name", s->general_name));
   TRY(ai_gguf_set_u32(w, "general.alignment", AI_GGUF_DEFAULT_ALIGNMENT));
+  if (s->n_mel > 0) {
+    const struct ai_whisper_hparams hp = {.n_mel = s->n_mel,
+                                          .n_audio_ctx = s->n_audio_ctx,
+                                          .n_embd = s->n_embd,
+                                          .n_enc_layer = s->n_layer,
+                                          .n_enc_head = s->n_head,
+                                          .n_enc_ff = s->n_ff,
+                                          .n_text_ctx = s->n_ctx,
+                                          .n_dec_layer = s->n_dec_layer,
+                                          .n_dec_head = s->n_head,
+                                          .n_dec_ff = s->n_ff,
+                                          .norm_eps = s->rms_eps};
+    TRY(ai_whisper_set_hparams(w, &hp));
+    TRY(ai_gguf_set_u32(w, "general.file_type", ft->llama_ftype));
+    return ANYINFER_OK;
+  }
   TRY(ai_gguf_set_u32(w, ARCH_KEY("block_count"), (uint32_t)s->n_layer));
   TRY(ai_gguf_set_u32(w, ARCH_KEY("context_length"), (uint32_t)s->n_ctx));
   TRY(ai_gguf_set_u32(w, ARCH_KEY("embedding_length"), (uint32_t)s->n_embd));
@@ -153,7 +171,7 @@ static anyinfer_status set_vocab(struct ai_gguf_writer *w, const struct ai_synth
   if (s->pad >= 0) TRY(ai_gguf_set_u32(w, "tokenizer.ggml.padding_token_id", (uint32_t)s->pad));
   TRY(ai_gguf_set_bool(w, "tokenizer.ggml.add_bos_token", s->add_bos));
   TRY(ai_gguf_set_bool(w, "tokenizer.ggml.add_eos_token", false));
-  TRY(ai_gguf_set_str(w, "tokenizer.chat_template", s->chat_template));
+  if (s->chat_template) TRY(ai_gguf_set_str(w, "tokenizer.chat_template", s->chat_template));
 fail:
   return st;
 }
@@ -198,7 +216,9 @@ static anyinfer_status synth_write(const struct ai_synth_spec *spec, const struc
   for (int32_t i = 0; i < n_tensors; i++) {
     struct synth_tensor *t = &job.tensors[i];
     ai_synth_tensor_get(spec, i, &t->t);
-    t->type = ai_ftype_tensor_type(ft, t->t.name, t->t.n_dims, t->t.ne, spec->n_layer, has_output);
+    t->type = spec->n_mel > 0 ? ai_whisper_tensor_type(ft->base, t->t.name, t->t.n_dims, t->t.ne[0])
+                              : ai_ftype_tensor_type(ft, t->t.name, t->t.n_dims, t->t.ne,
+                                                     spec->n_layer, has_output);
     t->key = hash_name(params->seed, t->t.name);
     t->job = &job;
     if (t->type != ft->base && t->t.n_dims >= 2)
@@ -238,7 +258,8 @@ anyinfer_status anyinfer_synth(const char *name, const char *out_path,
   if (!spec) {
     st = ai_error_set(&err, ANYINFER_E_INVAL,
                       "synth: unknown model '%s'; known: tinyllama-1.1b, qwen2.5-0.5b, "
-                      "llama-3.2-1b, smollm2-135m, test-llama, test-qwen2",
+                      "llama-3.2-1b, smollm2-135m, test-llama, test-qwen2, whisper-tiny, "
+                      "whisper-base",
                       name ? name : "(null)");
   } else if (!ft) {
     st = ai_error_set(&err, ANYINFER_E_INVAL, "synth: unknown type '%s'; known: %s",

@@ -46,6 +46,10 @@ struct ai_synth_spec {
   int32_t bos, eos, pad;       /* token ids; -1 = absent */
   bool add_bos;                /* tokenizer.ggml.add_bos_token */
   const char *chat_template;   /* tokenizer.chat_template */
+  /* whisper (arch "whisper"): n_layer, n_head, n_ff are the encoder's (and, with n_dec_layer,
+   * the decoder's); n_ctx is the decoder's context; the reserved tokens are the timestamps
+   * <|0.00|> ... <|30.00|>. 0 for other architectures. */
+  int32_t n_mel, n_audio_ctx, n_dec_layer;
 };
 
 /* The spec named name, or NULL. */
@@ -56,8 +60,8 @@ enum ai_synth_fill { AI_SYNTH_RANDOM, AI_SYNTH_ONES, AI_SYNTH_BIAS, AI_SYNTH_ROP
 
 struct ai_synth_tensor {
   char name[48];
-  uint32_t n_dims; /* 1 or 2 */
-  int64_t ne[2];   /* innermost first; ne[1] = 1 for 1-D */
+  uint32_t n_dims; /* 1, 2, or 3 (Whisper's convolutions) */
+  int64_t ne[3];   /* innermost first; unused dimensions are 1 */
   enum ai_synth_fill fill;
 };
 

@@ -91,6 +91,64 @@ static const char *const kSmolSpecials[] = {
     "<jupyter_text>",   "<jupyter_code>", "<jupyter_output>",
     "<jupyter_script>", "<empty_output>", NULL};
 
+/* Whisper's specials after the regular tokens: <|endoftext|>, <|startoftranscript|>, the 99
+ * languages of the multilingual v1/v2 models (openai/whisper tokenizer.py LANGUAGES order), the
+ * task and prompt tokens; the timestamps follow as reserved tokens. */
+static const char *const kWhisperSpecials[] = {"<|endoftext|>",    "<|startoftranscript|>",
+                                               "<|en|>",           "<|zh|>",
+                                               "<|de|>",           "<|es|>",
+                                               "<|ru|>",           "<|ko|>",
+                                               "<|fr|>",           "<|ja|>",
+                                               "<|pt|>",           "<|tr|>",
+                                               "<|pl|>",           "<|ca|>",
+                                               "<|nl|>",           "<|ar|>",
+                                               "<|sv|>",           "<|it|>",
+                                               "<|id|>",           "<|hi|>",
+                                               "<|fi|>",           "<|vi|>",
+                                               "<|he|>",           "<|uk|>",
+                                               "<|el|>",           "<|ms|>",
+                                               "<|cs|>",           "<|ro|>",
+                                               "<|da|>",           "<|hu|>",
+                                               "<|ta|>",           "<|no|>",
+                                               "<|th|>",           "<|ur|>",
+                                               "<|hr|>",           "<|bg|>",
+                                               "<|lt|>",           "<|la|>",
+                                               "<|mi|>",           "<|ml|>",
+                                               "<|cy|>",           "<|sk|>",
+                                               "<|te|>",           "<|fa|>",
+                                               "<|lv|>",           "<|bn|>",
+                                               "<|sr|>",           "<|az|>",
+                                               "<|sl|>",           "<|kn|>",
+                                               "<|et|>",           "<|mk|>",
+                                               "<|br|>",           "<|eu|>",
+                                               "<|is|>",           "<|hy|>",
+                                               "<|ne|>",           "<|mn|>",
+                                               "<|bs|>",           "<|kk|>",
+                                               "<|sq|>",           "<|sw|>",
+                                               "<|gl|>",           "<|mr|>",
+                                               "<|pa|>",           "<|si|>",
+                                               "<|km|>",           "<|sn|>",
+                                               "<|yo|>",           "<|so|>",
+                                               "<|af|>",           "<|oc|>",
+                                               "<|ka|>",           "<|be|>",
+                                               "<|tg|>",           "<|sd|>",
+                                               "<|gu|>",           "<|am|>",
+                                               "<|yi|>",           "<|lo|>",
+                                               "<|uz|>",           "<|fo|>",
+                                               "<|ht|>",           "<|ps|>",
+                                               "<|tk|>",           "<|nn|>",
+                                               "<|mt|>",           "<|sa|>",
+                                               "<|lb|>",           "<|my|>",
+                                               "<|bo|>",           "<|tl|>",
+                                               "<|mg|>",           "<|as|>",
+                                               "<|tt|>",           "<|haw|>",
+                                               "<|ln|>",           "<|ha|>",
+                                               "<|ba|>",           "<|jw|>",
+                                               "<|su|>",           "<|translate|>",
+                                               "<|transcribe|>",   "<|startoflm|>",
+                                               "<|startofprev|>",  "<|nocaptions|>",
+                                               "<|notimestamps|>", NULL};
+
 static const struct ai_synth_spec kSpecs[] = {
     {.name = "tinyllama-1.1b",
      .general_name = "TinyLlama 1.1B Chat v1.0",
@@ -213,6 +271,52 @@ static const struct ai_synth_spec kSpecs[] = {
      .pad = -1,
      .add_bos = true,
      .chat_template = kZephyrTemplate},
+    /* Whisper tiny and base (openai/whisper-{tiny,base} config.json), multilingual: 50257
+     * regular tokens, 107 specials, 1501 timestamps = 51865. */
+    {.name = "whisper-tiny",
+     .general_name = "Whisper tiny",
+     .arch = "whisper",
+     .n_layer = 4,
+     .n_dec_layer = 4,
+     .n_embd = 384,
+     .n_ff = 1536,
+     .n_head = 6,
+     .n_head_kv = 6,
+     .n_vocab = 51865,
+     .n_ctx = 448,
+     .n_mel = 80,
+     .n_audio_ctx = 1500,
+     .rms_eps = 1e-5f,
+     .tied = true,
+     .vocab = AI_SYNTH_BPE,
+     .pre = "gpt-2",
+     .n_regular = 50257,
+     .specials = kWhisperSpecials,
+     .bos = 50257,
+     .eos = 50257,
+     .pad = 50257},
+    {.name = "whisper-base",
+     .general_name = "Whisper base",
+     .arch = "whisper",
+     .n_layer = 6,
+     .n_dec_layer = 6,
+     .n_embd = 512,
+     .n_ff = 2048,
+     .n_head = 8,
+     .n_head_kv = 8,
+     .n_vocab = 51865,
+     .n_ctx = 448,
+     .n_mel = 80,
+     .n_audio_ctx = 1500,
+     .rms_eps = 1e-5f,
+     .tied = true,
+     .vocab = AI_SYNTH_BPE,
+     .pre = "gpt-2",
+     .n_regular = 50257,
+     .specials = kWhisperSpecials,
+     .bos = 50257,
+     .eos = 50257,
+     .pad = 50257},
     {.name = "test-qwen2",
      .general_name = "anyinfer test qwen2",
      .arch = "qwen2",
@@ -238,13 +342,9 @@ static const struct ai_synth_spec kSpecs[] = {
      .chat_template = kChatmlTemplate},
 };
 
-static const char *const kNames[] = {"tinyllama-1.1b",
-                                     "qwen2.5-0.5b",
-                                     "llama-3.2-1b",
-                                     "smollm2-135m",
-                                     "test-llama",
-                                     "test-qwen2",
-                                     NULL};
+static const char *const kNames[] = {"tinyllama-1.1b", "qwen2.5-0.5b", "llama-3.2-1b",
+                                     "smollm2-135m",   "test-llama",   "test-qwen2",
+                                     "whisper-tiny",   "whisper-base", NULL};
 
 const char *const *anyinfer_synth_names(void) {
   return kNames;
@@ -267,7 +367,12 @@ static int32_t n_before_layers(const struct ai_synth_spec *s) {
   return (s->rope_factor > 0.0f ? 1 : 0) + 1; /* rope_freqs, token_embd */
 }
 
+/* Whisper: 11 tensors outside the layers, 15 per encoder layer, 24 per decoder layer (docs/
+ * formats.md, "Whisper in GGUF"). */
+enum { WHISPER_GLOBAL = 11, WHISPER_ENC = 15, WHISPER_DEC = 24 };
+
 int32_t ai_synth_tensor_count(const struct ai_synth_spec *s) {
+  if (s->n_mel > 0) return WHISPER_GLOBAL + s->n_layer * WHISPER_ENC + s->n_dec_layer * WHISPER_DEC;
   return n_before_layers(s) + s->n_layer * per_layer(s) + 1 + (s->tied ? 0 : 1);
 }
 
@@ -277,10 +382,73 @@ static void set(struct ai_synth_tensor *t, const char *name, int64_t ne0, int64_
   t->n_dims = ne1 > 0 ? 2 : 1;
   t->ne[0] = ne0;
   t->ne[1] = ne1 > 0 ? ne1 : 1;
+  t->ne[2] = 1;
   t->fill = fill;
 }
 
+static void whisper_tensor(const struct ai_synth_spec *s, int32_t i, struct ai_synth_tensor *out) {
+  const int64_t E = s->n_embd;
+  if (i < WHISPER_GLOBAL) {
+    static const char *const names[WHISPER_GLOBAL] = {
+        "enc.conv1.weight",       "enc.conv1.bias",           "enc.conv2.weight",
+        "enc.conv2.bias",         "enc.position_embd.weight", "enc.output_norm.weight",
+        "enc.output_norm.bias",   "dec.token_embd.weight",    "dec.position_embd.weight",
+        "dec.output_norm.weight", "dec.output_norm.bias"};
+    const int64_t ne0[WHISPER_GLOBAL] = {3, E, 3, E, E, E, E, E, E, E, E};
+    const int64_t ne1[WHISPER_GLOBAL] = {s->n_mel,   0,        E, 0, s->n_audio_ctx, 0, 0,
+                                         s->n_vocab, s->n_ctx, 0, 0};
+    const bool norm = i == 5 || i == 9, bias = i == 1 || i == 3 || i == 6 || i == 10;
+    set(out, names[i], ne0[i], ne1[i],
+        norm   ? AI_SYNTH_ONES
+        : bias ? AI_SYNTH_BIAS
+               : AI_SYNTH_RANDOM);
+    if (i == 0 || i == 2) out->n_dims = 3, out->ne[2] = E; /* [3, c_in, E] */
+    return;
+  }
+  i -= WHISPER_GLOBAL;
+  bool is_dec = i >= s->n_layer * WHISPER_ENC;
+  if (is_dec) i -= s->n_layer * WHISPER_ENC;
+  int32_t per = is_dec ? WHISPER_DEC : WHISPER_ENC, layer = i / per, j = i % per;
+  /* The decoder's layout; the encoder skips the 9 cross-attention entries (9..17). */
+  static const char *const kNames[WHISPER_DEC] = {"attn_norm.weight",
+                                                  "attn_norm.bias",
+                                                  "attn_q.weight",
+                                                  "attn_q.bias",
+                                                  "attn_k.weight",
+                                                  "attn_v.weight",
+                                                  "attn_v.bias",
+                                                  "attn_output.weight",
+                                                  "attn_output.bias",
+                                                  "cross_attn_norm.weight",
+                                                  "cross_attn_norm.bias",
+                                                  "cross_attn_q.weight",
+                                                  "cross_attn_q.bias",
+                                                  "cross_attn_k.weight",
+                                                  "cross_attn_v.weight",
+                                                  "cross_attn_v.bias",
+                                                  "cross_attn_output.weight",
+                                                  "cross_attn_output.bias",
+                                                  "ffn_norm.weight",
+                                                  "ffn_norm.bias",
+                                                  "ffn_up.weight",
+                                                  "ffn_up.bias",
+                                                  "ffn_down.weight",
+                                                  "ffn_down.bias"};
+  if (!is_dec && j >= 9) j += 9;
+  char name[48];
+  snprintf(name, sizeof name, "%s.blk.%d.%s", is_dec ? "dec" : "enc", layer, kNames[j]);
+  const char *n = kNames[j];
+  int64_t ne0 = strstr(n, "ffn_down.weight") ? s->n_ff : E;
+  int64_t ne1 = strstr(n, ".bias") || strstr(n, "norm") ? 0 : strstr(n, "ffn_up") ? s->n_ff : E;
+  if (!strcmp(n, "ffn_up.bias")) ne0 = s->n_ff;
+  set(out, name, ne0, ne1,
+      strstr(n, "norm.weight") ? AI_SYNTH_ONES
+      : strstr(n, ".bias")     ? AI_SYNTH_BIAS
+                               : AI_SYNTH_RANDOM);
+}
+
 void ai_synth_tensor_get(const struct ai_synth_spec *s, int32_t i, struct ai_synth_tensor *out) {
+  if (s->n_mel > 0) return whisper_tensor(s, i, out);
   const int64_t head_dim = s->n_embd / s->n_head;
   const int64_t n_embd = s->n_embd, n_q = head_dim * s->n_head, n_kv = head_dim * s->n_head_kv;
   if (s->rope_factor > 0.0f) {

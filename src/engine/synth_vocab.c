@@ -165,7 +165,8 @@ static bool add_bpe_regular(struct builder *b, const struct ai_synth_spec *s) {
 static bool add_tail(struct builder *b, const struct ai_synth_spec *s, int32_t n_reserved) {
   for (int32_t i = 0; i < n_reserved; i++) {
     char name[64];
-    int len = snprintf(name, sizeof name, s->reserved_fmt, s->reserved_first + i);
+    int len = s->n_mel > 0 ? snprintf(name, sizeof name, "<|%d.%02d|>", i / 50, i % 50 * 2)
+                           : snprintf(name, sizeof name, s->reserved_fmt, s->reserved_first + i);
     if (!add_token(b, name, (size_t)len, TYPE_CONTROL, 0.0f)) return false;
   }
   for (int32_t i = 0; i < s->n_unused; i++) {
@@ -185,7 +186,7 @@ anyinfer_status ai_synth_vocab_build(const struct ai_alloc *a, const struct ai_s
   while (s->specials && s->specials[n_specials])
     special_chars += strlen(s->specials[n_specials++]) + 1;
   int32_t n_reserved = s->n_vocab - s->n_regular - n_specials - s->n_unused;
-  if (!ALWAYS(n_reserved >= 0 && (n_reserved == 0 || s->reserved_fmt)))
+  if (!ALWAYS(n_reserved >= 0 && (n_reserved == 0 || s->reserved_fmt || s->n_mel > 0)))
     return ai_error_set(err, ANYINFER_E_INVAL, "synth: '%s': vocabulary layout adds up to %d",
                         s->name, s->n_regular + n_specials + s->n_unused);
   const bool bpe = s->vocab == AI_SYNTH_BPE;

@@ -6,6 +6,7 @@
  * token embedding (tied). Queries and values carry biases, keys do not. */
 #include "models/whisper.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -188,6 +189,41 @@ void ai_whisper_unload(struct ai_whisper *m) {
   m->enc = m->dec = NULL;
 }
 
+anyinfer_status ai_whisper_set_hparams(struct ai_gguf_writer *w,
+                                       const struct ai_whisper_hparams *hp) {
+  const struct {
+    const char *key;
+    int32_t v;
+  } keys[] = {
+      {"whisper.audio.mel_count", hp->n_mel},
+      {"whisper.embedding_length", hp->n_embd},
+      {"whisper.encoder.context_length", hp->n_audio_ctx},
+      {"whisper.encoder.block_count", hp->n_enc_layer},
+      {"whisper.encoder.attention.head_count", hp->n_enc_head},
+      {"whisper.encoder.feed_forward_length", hp->n_enc_ff},
+      {"whisper.decoder.context_length", hp->n_text_ctx},
+      {"whisper.decoder.block_count", hp->n_dec_layer},
+      {"whisper.decoder.attention.head_count", hp->n_dec_head},
+      {"whisper.decoder.feed_forward_length", hp->n_dec_ff},
+  };
+  anyinfer_status st = ANYINFER_OK;
+  for (size_t i = 0; st == ANYINFER_OK && i < sizeof keys / sizeof *keys; i++)
+    st = ai_gguf_set_u32(w, keys[i].key, (uint32_t)keys[i].v);
+  if (st == ANYINFER_OK)
+    st = ai_gguf_set_f32(w, "whisper.attention.layer_norm_epsilon", hp->norm_eps);
+  return st;
+}
+
+enum ai_type ai_whisper_tensor_type(enum ai_type base, const char *name, uint32_t n_dims,
+                                    int64_t ne0) {
+  if (n_dims < 2 || strstr(name, "position_embd")) return AI_TYPE_F32;
+  if (strstr(name, ".conv")) return base == AI_TYPE_F32 ? AI_TYPE_F32 : AI_TYPE_F16;
+  const struct ai_type_traits *tr = ai_type_traits_get((int)base);
+  if (!tr || !tr->is_quantized) return base;
+  enum ai_type t = strcmp(name, "dec.token_embd.weight") == 0 ? AI_TYPE_Q8_0 : base;
+  return ne0 % ai_type_traits_get((int)t)->block_size == 0 ? t : AI_TYPE_F16;
+}
+
 /* ---- state ----------------------------------------------------------------------------- */
 
 static int64_t max64(int64_t a, int64_t b) {
@@ -195,7 +231,8 @@ static int64_t max64(int64_t a, int64_t b) {
 }
 
 void ai_whisper_backend_limits(const struct ai_whisper_hparams *hp, int64_t *max_k,
-                               int64_t *max_tok, int32_t *max_ctx) {
+                               int64_t *max_tok, int32_t *max_ctx, int32_t *max_head_dim) {
+  *max_head_dim = hp->n_embd / hp->n_enc_head;
   *max_k = max64(max64(hp->n_enc_ff, hp->n_dec_ff), 3 * max64(hp->n_embd, hp->n_mel));
   *max_tok = 2 * (int64_t)hp->n_audio_ctx;
   *max_ctx = (int32_t)max64(hp->n_audio_ctx, hp->n_text_ctx);
@@ -241,16 +278,21 @@ static anyinfer_status check_backend(const struct ai_whisper *m, const struct ai
 
 anyinfer_status ai_whisper_state_create(const struct ai_whisper *m, struct ai_backend *backend,
                                         const void *weights_host, size_t weights_bytes,
-                                        int32_t n_seq, int32_t n_batch, struct ai_whisper_state *s,
-                                        struct ai_error *err) {
+                                        int32_t n_seq, int32_t n_batch, int32_t n_logit_rows,
+                                        struct ai_whisper_state *s, struct ai_error *err) {
   const struct ai_whisper_hparams *hp = &m->hp;
-  *s = (struct ai_whisper_state){
-      .backend = backend, .n_seq = n_seq, .n_batch = n_batch, .alloc = m->alloc};
+  *s = (struct ai_whisper_state){.backend = backend,
+                                 .n_seq = n_seq,
+                                 .n_batch = n_batch,
+                                 .n_logit_rows = n_logit_rows,
+                                 .alloc = m->alloc};
   anyinfer_status st;
-  if (n_seq < 1 || n_seq > 64 || n_batch < 1 || n_batch > hp->n_text_ctx)
+  if (n_seq < 1 || n_seq > 64 || n_batch < 1 || n_batch > hp->n_text_ctx || n_logit_rows < 1 ||
+      n_logit_rows > n_batch)
     return ai_error_set(err, ANYINFER_E_INVAL,
-                        "whisper: %d sequences (1..64), batch %d (1..n_text_ctx %d)", n_seq,
-                        n_batch, hp->n_text_ctx);
+                        "whisper: %d sequences (1..64), batch %d (1..n_text_ctx %d), %d logit rows "
+                        "(1..batch)",
+                        n_seq, n_batch, hp->n_text_ctx, n_logit_rows);
   if ((st = check_backend(m, backend, err))) return st;
   const struct ai_backend_ops *ops = backend->ops;
   int64_t A = hp->n_audio_ctx, E = hp->n_embd, cols = max64(A, n_batch);
@@ -268,7 +310,7 @@ anyinfer_status ai_whisper_state_create(const struct ai_whisper *m, struct ai_ba
                               {E, cols},
                               {E, cols},
                               {n_ff, cols},
-                              {hp->n_vocab, n_batch}};
+                              {hp->n_vocab, n_logit_rows}};
   enum { N_VIEWS = sizeof views / sizeof *views };
   size_t offsets[N_VIEWS], total = 0;
   for (int i = 0; i < N_VIEWS; i++) {
@@ -486,6 +528,7 @@ void ai_whisper_decode(const struct ai_whisper *m, struct ai_whisper_state *s, i
   }
   struct ai_tensor dnw = weight_view(s, m->dec_norm_w), dnb = weight_view(s, m->dec_norm_b);
   int64_t first = all_logits ? 0 : n_tok - 1, n = n_tok - first;
+  assert(n <= s->n_logit_rows);
   struct ai_tensor xs = cols(&s->x, first, n), xns = cols(&s->xn, first, n);
   struct ai_tensor out = cols(&s->logits, 0, n);
   ops->layer_norm(b, &xs, &dnw, &dnb, hp->norm_eps, &xns);

@@ -53,14 +53,25 @@ struct ai_whisper {
 anyinfer_status ai_whisper_load(const struct ai_gguf *g, const struct ai_alloc *alloc,
                                 struct ai_whisper *m, struct ai_error *err);
 void ai_whisper_unload(struct ai_whisper *m);
+/* Writes hp's whisper.* keys (not n_vocab, which is the token embedding's row count): the one
+ * place the converter and the synthesizer name them. Returns the writer's status. */
+anyinfer_status ai_whisper_set_hparams(struct ai_gguf_writer *w,
+                                       const struct ai_whisper_hparams *hp);
+/* The type a file of base type `base` stores tensor name (n_dims dims, rows of ne0) in: F32 for
+ * vectors and position tables, F16 for the 3-tap convolutions (F32 in F32 files), Q8_0 for the
+ * token embedding (the output projection) of quantized files; else base, falling back to F16
+ * when ne0 is not a multiple of its block. */
+enum ai_type ai_whisper_tensor_type(enum ai_type base, const char *name, uint32_t n_dims,
+                                    int64_t ne0);
 
 /* Activations, the cross-attention K/V of the current window and n_seq decoder KV caches
  * (beams), in backend buffers made once (no allocation per step). */
 struct ai_whisper_state {
   struct ai_backend *backend;
   struct ai_buffer *weights, *acts, *kv;
-  int32_t n_seq;   /* decoder sequences (beams) with their own self-attention cache */
-  int32_t n_batch; /* decoder tokens per forward call */
+  int32_t n_seq;        /* decoder sequences (beams) with their own self-attention cache */
+  int32_t n_batch;      /* decoder tokens per forward call */
+  int32_t n_logit_rows; /* logits rows: all_logits decodes take at most this many tokens */
   /* encoder */
   struct ai_tensor mel;                  /* [n_mel, 2 n_audio_ctx]: frames, mel bins innermost */
   struct ai_tensor conv_cols;            /* im2col scratch [3 max(n_mel, n_embd), 2 n_audio_ctx] */
@@ -80,12 +91,13 @@ struct ai_whisper_state {
  * n_audio_ctx, max_ctx = max(n_audio_ctx, n_text_ctx) (ai_whisper_backend_limits). */
 anyinfer_status ai_whisper_state_create(const struct ai_whisper *m, struct ai_backend *backend,
                                         const void *weights_host, size_t weights_bytes,
-                                        int32_t n_seq, int32_t n_batch, struct ai_whisper_state *s,
-                                        struct ai_error *err);
+                                        int32_t n_seq, int32_t n_batch, int32_t n_logit_rows,
+                                        struct ai_whisper_state *s, struct ai_error *err);
 void ai_whisper_state_destroy(struct ai_whisper_state *s);
-/* The CPU backend limits ai_whisper_state_create needs. */
+/* The CPU backend limits ai_whisper_state_create needs (max_head_dim: the encoder's heads take
+ * the blocked attention path). */
 void ai_whisper_backend_limits(const struct ai_whisper_hparams *hp, int64_t *max_k,
-                               int64_t *max_tok, int32_t *max_ctx);
+                               int64_t *max_tok, int32_t *max_ctx, int32_t *max_head_dim);
 
 /* Encodes one window: mel is n_mel x 2 n_audio_ctx floats, row-major by mel bin (the layout of
  * audio/mel.h). Leaves the encoder states in s->x and the cross-attention K/V of every decoder
@@ -94,7 +106,7 @@ void ai_whisper_encode(const struct ai_whisper *m, struct ai_whisper_state *s, c
 
 /* Runs n_tok (<= n_batch) tokens of sequence seq at positions pos0 ... (pos0 + n_tok <=
  * n_text_ctx) and writes the logits of the last token (all_logits false) or of every token
- * (n_tok x n_vocab) into logits. */
+ * (n_tok x n_vocab, n_tok <= n_logit_rows) into logits. */
 void ai_whisper_decode(const struct ai_whisper *m, struct ai_whisper_state *s, int32_t seq,
                        const int32_t *tokens, int32_t n_tok, int32_t pos0, bool all_logits,
                        float *logits);

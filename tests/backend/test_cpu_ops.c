@@ -8,7 +8,12 @@
 
 static struct ai_backend make_backend(int n_threads, enum ai_isa isa) {
   struct ai_alloc a = ai_alloc_default();
-  struct ai_cpu_backend_params p = {n_threads, 4096, 16, 64, isa};
+  struct ai_cpu_backend_params p = {.n_threads = n_threads,
+                                    .max_k = 4096,
+                                    .max_tok = 16,
+                                    .max_ctx = 64,
+                                    .isa = isa,
+                                    .max_head_dim = 32};
   struct ai_backend b;
   struct ai_error err;
   if (ai_cpu_backend_create(&a, &p, &b, &err) != ANYINFER_OK) {

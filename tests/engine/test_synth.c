@@ -32,7 +32,7 @@ static uint64_t n_params(const struct ai_synth_spec *s) {
   for (int32_t i = 0; i < ai_synth_tensor_count(s); i++) {
     struct ai_synth_tensor t;
     ai_synth_tensor_get(s, i, &t);
-    n += (uint64_t)(t.ne[0] * t.ne[1]);
+    n += (uint64_t)(t.ne[0] * t.ne[1] * t.ne[2]);
   }
   return n;
 }
@@ -58,7 +58,11 @@ static void test_param_counts(void) {
   const char *const *names = anyinfer_synth_names();
   int n = 0;
   for (; names[n]; n++) CHECK(ai_synth_find(names[n]) != NULL);
-  CHECK_EQ(n, 6);
+  CHECK_EQ(n, 8);
+  /* Whisper tiny and base: transformers' num_parameters() of openai/whisper-{tiny,base}
+   * (proj_out is tied): convolutions, positions, 4 (6) encoder and decoder layers, embedding. */
+  CHECK_EQ(n_params(ai_synth_find("whisper-tiny")), 37760640ull);
+  CHECK_EQ(n_params(ai_synth_find("whisper-base")), 72593920ull);
 
   /* TinyLlama's tensor list: spot checks of names and shapes. */
   const struct ai_synth_spec *s = ai_synth_find("tinyllama-1.1b");

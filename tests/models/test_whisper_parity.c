@@ -85,10 +85,10 @@ static void check_file(const char *path, const struct ref *r, const char *label,
   CHECK_EQ(m.hp.n_audio_ctx, r->n_audio_ctx);
   CHECK_EQ(m.hp.n_vocab, r->n_vocab);
   struct ai_cpu_backend_params bp = {.n_threads = 2, .isa = ai_isa_detect()};
-  ai_whisper_backend_limits(&m.hp, &bp.max_k, &bp.max_tok, &bp.max_ctx);
+  ai_whisper_backend_limits(&m.hp, &bp.max_k, &bp.max_tok, &bp.max_ctx, &bp.max_head_dim);
   if (ai_cpu_backend_create(&alloc, &bp, &b, &err) != ANYINFER_OK ||
       ai_whisper_state_create(&m, &b, file.map + g->data_offset, file.size - g->data_offset, 2,
-                              (int32_t)r->n_tok, &s, &err) != ANYINFER_OK)
+                              (int32_t)r->n_tok, (int32_t)r->n_tok, &s, &err) != ANYINFER_OK)
     goto fail;
   ai_whisper_encode(&m, &s, r->mel);
   double e_enc = max_rel(ai_tensor_row(&s.x, 0, 0, 0), r->enc, (size_t)r->n_audio_ctx * r->d_model);

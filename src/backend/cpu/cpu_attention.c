@@ -1,6 +1,12 @@
 /* Scaled dot-product attention over the KV cache (Vaswani et al. 2017, eq. 1), grouped-query
  * (Ainslie et al. 2023): query head h reads KV head h / (n_head / n_kv_head). Work is split
- * over (token, head) pairs; each thread keeps its scores in its own scratch row. */
+ * over (token, head) pairs; each thread keeps its scores in its own scratch row.
+ *
+ * Non-causal attention of many queries (Whisper's encoder: 1500 queries x 1500 keys per head)
+ * takes the blocked path instead: per head, a block of ATT_QBLK queries against all keys is one
+ * F32 gemm (scores = Q K^T), a vectorized softmax per row, and a second gemm against the head's
+ * values transposed once into thread scratch (out = P V); threads take contiguous runs of
+ * (head, block) tasks, so each transposes few heads. */
 #include <assert.h>
 #include <math.h>
 
@@ -40,6 +46,45 @@ static void attend_one(const struct attention_task *a, float *scores, int64_t t,
   }
 }
 
+/* One block of nq queries t0.. of head h; vt holds head g's values transposed. */
+static void attend_block(const struct attention_task *a, float *scores, const float *vt, int64_t h,
+                         int64_t g, int64_t t0, int64_t nq) {
+  const struct ai_cpu_kernels *f32 = &a->ctx->kernels[AI_TYPE_F32];
+  int64_t head_dim = a->q->ne[0], n_kv = a->k->ne[1];
+  f32->gemm(head_dim, ai_tensor_row(a->k, 0, g, 0), a->k->nb[1], 0, n_kv,
+            ai_tensor_row(a->q, h, t0, 0), a->q->nb[2], nq, scores, n_kv);
+  for (int64_t t = 0; t < nq; t++) {
+    float *row = scores + t * n_kv;
+    float inv = 1.0f / a->ctx->vmath.softmax_exp(row, n_kv, a->p->scale);
+    for (int64_t j = 0; j < n_kv; j++) row[j] *= inv;
+  }
+  f32->gemm(n_kv, vt, (size_t)n_kv * sizeof(float), 0, head_dim, scores,
+            (size_t)n_kv * sizeof(float), nq, ai_tensor_row(a->dst, h, t0, 0),
+            (int64_t)(a->dst->nb[2] / sizeof(float)));
+}
+
+static void attention_blocked_run(int ith, int nth, void *arg) {
+  const struct attention_task *a = arg;
+  int64_t head_dim = a->q->ne[0], n_head = a->q->ne[1], n_q = a->q->ne[2], n_kv = a->k->ne[1];
+  int64_t n_kv_head = a->k->ne[2], n_blk = (n_q + ATT_QBLK - 1) / ATT_QBLK, i0, i1;
+  ai_cpu_split(n_head * n_blk, ith, nth, 1, &i0, &i1);
+  float *scores = a->ctx->block_scratch + (size_t)ith * a->ctx->block_scratch_per_thread;
+  float *vt = scores + (size_t)ATT_QBLK * (size_t)a->ctx->max_ctx;
+  int64_t g_loaded = -1;
+  for (int64_t i = i0; i < i1; i++) {
+    int64_t h = i / n_blk, b = i % n_blk, g = h / (n_head / n_kv_head);
+    if (g != g_loaded) {
+      for (int64_t j = 0; j < n_kv; j++) {
+        const float *v = ai_tensor_row(a->v, j, g, 0);
+        for (int64_t d = 0; d < head_dim; d++) vt[d * n_kv + j] = v[d];
+      }
+      g_loaded = g;
+    }
+    int64_t t0 = b * ATT_QBLK, nq = n_q - t0 < ATT_QBLK ? n_q - t0 : ATT_QBLK;
+    attend_block(a, scores, vt, h, g, t0, nq);
+  }
+}
+
 static void attention_task_run(int ith, int nth, void *arg) {
   const struct attention_task *a = arg;
   int64_t n_head = a->q->ne[1], n_pairs = n_head * a->q->ne[2];
@@ -56,5 +101,6 @@ void ai_cpu_attention(void *vctx, const struct ai_tensor *q, const struct ai_ten
          (p->n_past + q->ne[2] <= ctx->max_ctx && p->n_past + q->ne[2] <= k_cache->ne[1]));
   assert(p->is_causal || k_cache->ne[1] <= ctx->max_ctx);
   struct attention_task a = {ctx, q, k_cache, v_cache, dst, p};
-  ai_threadpool_run(ctx->pool, attention_task_run, &a);
+  bool is_blocked = !p->is_causal && q->ne[2] >= ATT_QBLK && q->ne[0] <= ctx->max_head_dim;
+  ai_threadpool_run(ctx->pool, is_blocked ? attention_blocked_run : attention_task_run, &a);
 }

@@ -69,6 +69,7 @@ static void cpu_free(void *vctx) {
   ai_threadpool_free(ctx->pool);
   ai_free(&alloc, ctx->act_scratch);
   ai_free(&alloc, ctx->score_scratch);
+  ai_free(&alloc, ctx->block_scratch);
   ai_free(&alloc, ctx);
 }
 
@@ -108,6 +109,8 @@ anyinfer_status ai_cpu_backend_create(const struct ai_alloc *alloc,
   ctx->alloc = *alloc;
   ctx->isa = p->isa;
   ctx->max_ctx = p->max_ctx;
+  ctx->max_head_dim = p->max_head_dim > 0 ? p->max_head_dim : 0;
+  ai_vmath_kernels_get(p->isa, &ctx->vmath);
   for (int t = 0; t < AI_TYPE_COUNT; t++)
     ctx->has_kernels[t] = ai_cpu_kernels_get((enum ai_type)t, p->isa, &ctx->kernels[t]);
 
@@ -128,6 +131,15 @@ anyinfer_status ai_cpu_backend_create(const struct ai_alloc *alloc,
     st = ai_error_set(err, ANYINFER_E_NOMEM, "cpu: cannot allocate %zu bytes of scratch",
                       act_bytes + score_count * sizeof(float));
     goto fail;
+  }
+  if (ctx->max_head_dim > 0) {
+    size_t per = (size_t)(ATT_QBLK + ctx->max_head_dim) * (size_t)p->max_ctx, all;
+    if (!ai_mul_size(per, (size_t)p->n_threads, &all) ||
+        !(ctx->block_scratch = ai_calloc(alloc, all, sizeof(float)))) {
+      st = ai_error_set(err, ANYINFER_E_NOMEM, "cpu: cannot allocate attention scratch");
+      goto fail;
+    }
+    ctx->block_scratch_per_thread = per;
   }
   st = ai_threadpool_create(alloc, p->n_threads, &ctx->pool, err);
   if (st != ANYINFER_OK) goto fail;

@@ -12,6 +12,9 @@ struct ai_cpu_backend_params {
   int64_t max_tok; /* most tokens per op */
   int32_t max_ctx; /* longest attention span (scratch for scores) */
   enum ai_isa isa; /* kernels to use; ai_isa_detect() for the best */
+  /* > 0: scratch for the blocked attention path of non-causal attention over many queries
+   * (Whisper's encoder) with heads up to this size; 0: that path is off */
+  int32_t max_head_dim;
 };
 
 /* Creates the backend into *out. ANYINFER_E_NOMEM, ANYINFER_E_INVAL (bad params). */

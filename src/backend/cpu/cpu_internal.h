@@ -4,6 +4,10 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "base/threadpool.h"
+#include "tensor/vmath.h"
+
+/* Queries per block of the blocked (non-causal, many-query) attention path. */
+#define ATT_QBLK 16
 
 struct cpu_ctx {
   struct ai_alloc alloc;
@@ -15,6 +19,10 @@ struct cpu_ctx {
   size_t act_scratch_bytes;
   float *score_scratch; /* attention scores: n_threads × max_ctx */
   int32_t max_ctx;
+  int32_t max_head_dim; /* blocked attention for heads up to this size (0: never) */
+  float *block_scratch; /* per thread: ATT_QBLK × max_ctx scores, max_head_dim × max_ctx V^T */
+  size_t block_scratch_per_thread;
+  struct ai_vmath_kernels vmath;
 };
 
 /* Elementwise and data-movement ops (cpu_ops.c). */

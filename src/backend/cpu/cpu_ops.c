@@ -119,6 +119,7 @@ void ai_cpu_layer_norm(void *vctx, const struct ai_tensor *x, const struct ai_te
 
 struct gelu_task {
   const struct ai_tensor *x, *dst;
+  ai_gelu_fn fn;
 };
 
 /* Columns are split over threads: erf costs tens of cycles, and the encoder's feed-forward
@@ -127,17 +128,13 @@ static void gelu_task_run(int ith, int nth, void *arg) {
   const struct gelu_task *g = arg;
   int64_t t0, t1;
   ai_cpu_split(g->x->ne[1], ith, nth, 1, &t0, &t1);
-  for (int64_t t = t0; t < t1; t++) {
-    const float *in = ai_tensor_row(g->x, t, 0, 0);
-    float *out = ai_tensor_row(g->dst, t, 0, 0);
-    for (int64_t i = 0; i < g->x->ne[0]; i++)
-      out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * 0.70710678118654752f));
-  }
+  for (int64_t t = t0; t < t1; t++)
+    g->fn(ai_tensor_row(g->x, t, 0, 0), ai_tensor_row(g->dst, t, 0, 0), g->x->ne[0]);
 }
 
 void ai_cpu_gelu(void *vctx, const struct ai_tensor *x, const struct ai_tensor *dst) {
   struct cpu_ctx *ctx = vctx;
   assert(x->type == AI_TYPE_F32 && dst->type == AI_TYPE_F32 && x->ne[0] == dst->ne[0]);
-  struct gelu_task g = {x, dst};
+  struct gelu_task g = {x, dst, ctx->vmath.gelu};
   ai_threadpool_run(ctx->pool, gelu_task_run, &g);
 }

@@ -1,0 +1,216 @@
+/* Softmax exponentials and GELU over float rows (see vmath.h): references, then AVX-512 and AVX2.
+ * A tail shorter than one vector runs through masked (AVX-512) or scalar-copied (AVX2) lanes of
+ * the same polynomial, so a row's result does not depend on where the vector boundary falls. */
+#include "tensor/vmath.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- references ---------------------------------------------------------------------------- */
+
+float ai_softmax_exp_ref(float *x, int64_t n, float scale) {
+  float max = -INFINITY;
+  for (int64_t i = 0; i < n; i++)
+    if (x[i] * scale > max) max = x[i] * scale;
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    x[i] = expf(x[i] * scale - max);
+    sum += x[i];
+  }
+  return (float)sum;
+}
+
+void ai_gelu_ref(const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+/* ---- x86 ----------------------------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AI_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
+#define AI_TARGET_AVX2   __attribute__((target("avx2,fma")))
+
+/* Cephes expf constants: exp(x) = 2^n exp(r), n = round(x log2 e), r = x - n ln2 (in two parts),
+ * exp(r) = 1 + r + r^2 (p0 r^5 + ... + p5). Inputs below -87.3 give 0. */
+#define EXP_HI 88.3762626647949f
+#define EXP_LO (-87.3365447505531f)
+#define LOG2E  1.44269504088896341f
+#define LN2_HI 0.693359375f
+#define LN2_LO (-2.12194440e-4f)
+#define EXP_P0 1.9875691500E-4f
+#define EXP_P1 1.3981999507E-3f
+#define EXP_P2 8.3334519073E-3f
+#define EXP_P3 4.1665795894E-2f
+#define EXP_P4 1.6666665459E-1f
+#define EXP_P5 5.0000001201E-1f
+/* Abramowitz & Stegun 7.1.26: erf(x) = 1 - t (a1 + t (a2 + t (a3 + t (a4 + t a5)))) e^{-x^2},
+ * t = 1 / (1 + p x), x >= 0; odd in x. */
+#define ERF_P  0.3275911f
+#define ERF_A1 0.254829592f
+#define ERF_A2 (-0.284496736f)
+#define ERF_A3 1.421413741f
+#define ERF_A4 (-1.453152027f)
+#define ERF_A5 1.061405429f
+
+AI_TARGET_AVX512 static inline __m512 exp512(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(EXP_LO)), _mm512_set1_ps(EXP_HI));
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(LOG2E)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_HI), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_LO), r);
+  __m512 p = _mm512_set1_ps(EXP_P0);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P1));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P2));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P3));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P4));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P5));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(p, n);
+}
+
+AI_TARGET_AVX512 float ai_softmax_exp_avx512(float *x, int64_t n, float scale) {
+  const __m512 vs = _mm512_set1_ps(scale);
+  __m512 vmax = _mm512_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    vmax = _mm512_max_ps(vmax, _mm512_mul_ps(_mm512_loadu_ps(x + i), vs));
+  __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
+  vmax =
+      _mm512_mask_max_ps(vmax, tail, vmax, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, x + i), vs));
+  const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
+  __m512 sum = _mm512_setzero_ps();
+  for (i = 0; i + 16 <= n; i += 16) {
+    __m512 e = exp512(_mm512_fmsub_ps(_mm512_loadu_ps(x + i), vs, m));
+    _mm512_storeu_ps(x + i, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  if (tail) {
+    __m512 e = exp512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(tail, x + i), vs, m));
+    _mm512_mask_storeu_ps(x + i, tail, e);
+    sum = _mm512_mask_add_ps(sum, tail, sum, e);
+  }
+  return _mm512_reduce_add_ps(sum);
+}
+
+AI_TARGET_AVX512 static inline __m512 gelu512(__m512 x) {
+  const __m512 z = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f));
+  const __m512 az = _mm512_abs_ps(z);
+  const __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f),
+                                 _mm512_fmadd_ps(az, _mm512_set1_ps(ERF_P), _mm512_set1_ps(1.0f)));
+  __m512 p = _mm512_fmadd_ps(t, _mm512_set1_ps(ERF_A5), _mm512_set1_ps(ERF_A4));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A3));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A2));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A1));
+  p = _mm512_mul_ps(p, t);
+  const __m512 e = exp512(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(az, az)));
+  __m512 erf_abs = _mm512_fnmadd_ps(p, e, _mm512_set1_ps(1.0f));
+  /* the sign of z onto erf(|z|) */
+  __m512 erf_z = _mm512_castsi512_ps(_mm512_or_si512(
+      _mm512_castps_si512(erf_abs),
+      _mm512_and_si512(_mm512_castps_si512(z), _mm512_set1_epi32((int)0x80000000u))));
+  return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x),
+                       _mm512_add_ps(_mm512_set1_ps(1.0f), erf_z));
+}
+
+AI_TARGET_AVX512 void ai_gelu_avx512(const float *x, float *y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, gelu512(_mm512_loadu_ps(x + i)));
+  if (i < n) {
+    __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
+    _mm512_mask_storeu_ps(y + i, tail, gelu512(_mm512_maskz_loadu_ps(tail, x + i)));
+  }
+}
+
+AI_TARGET_AVX2 static inline __m256 exp256(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LO)), _mm256_set1_ps(EXP_HI));
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(LOG2E)),
+                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
+  __m256 p = _mm256_set1_ps(EXP_P0);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P1));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P2));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P3));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P4));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P5));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  /* 2^n: n + 127 into the exponent field (n is in [-126, 128) after the clamp) */
+  __m256i e =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+AI_TARGET_AVX2 static inline __m256 gelu256(__m256 x) {
+  const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f));
+  const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+  const __m256 az = _mm256_andnot_ps(sign, z);
+  const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f),
+                                 _mm256_fmadd_ps(az, _mm256_set1_ps(ERF_P), _mm256_set1_ps(1.0f)));
+  __m256 p = _mm256_fmadd_ps(t, _mm256_set1_ps(ERF_A5), _mm256_set1_ps(ERF_A4));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(ERF_A3));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(ERF_A2));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(ERF_A1));
+  p = _mm256_mul_ps(p, t);
+  const __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(az, az)));
+  __m256 erf_z = _mm256_or_ps(_mm256_fnmadd_ps(p, e, _mm256_set1_ps(1.0f)), _mm256_and_ps(z, sign));
+  return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x),
+                       _mm256_add_ps(_mm256_set1_ps(1.0f), erf_z));
+}
+
+AI_TARGET_AVX2 float ai_softmax_exp_avx2(float *x, int64_t n, float scale) {
+  const __m256 vs = _mm256_set1_ps(scale);
+  float max = -INFINITY;
+  int64_t i = 0;
+  if (n >= 8) {
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    for (; i + 8 <= n; i += 8)
+      vmax = _mm256_max_ps(vmax, _mm256_mul_ps(_mm256_loadu_ps(x + i), vs));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, vmax);
+    for (int l = 0; l < 8; l++) max = lanes[l] > max ? lanes[l] : max;
+  }
+  for (; i < n; i++) max = x[i] * scale > max ? x[i] * scale : max;
+  const __m256 m = _mm256_set1_ps(max);
+  __m256 sum = _mm256_setzero_ps();
+  for (i = 0; i + 8 <= n; i += 8) {
+    __m256 e = exp256(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, m));
+    _mm256_storeu_ps(x + i, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  if (i < n) { /* the tail through one zero-padded vector; padding lanes are not summed */
+    float buf[8] = {0};
+    memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));
+    __m256 e = exp256(_mm256_fmsub_ps(_mm256_loadu_ps(buf), vs, m));
+    _mm256_storeu_ps(buf, e);
+    memcpy(x + i, buf, (size_t)(n - i) * sizeof(float));
+    for (int64_t l = n - i; l < 8; l++) buf[l] = 0.0f;
+    sum = _mm256_add_ps(sum, _mm256_loadu_ps(buf));
+  }
+  float lanes[8];
+  _mm256_storeu_ps(lanes, sum);
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];
+}
+
+AI_TARGET_AVX2 void ai_gelu_avx2(const float *x, float *y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, gelu256(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    float buf[8] = {0};
+    memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));
+    _mm256_storeu_ps(buf, gelu256(_mm256_loadu_ps(buf)));
+    memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));
+  }
+}
+#endif
+
+void ai_vmath_kernels_get(enum ai_isa isa, struct ai_vmath_kernels *out) {
+  *out = (struct ai_vmath_kernels){ai_softmax_exp_ref, ai_gelu_ref};
+#if defined(__x86_64__)
+  if (isa == AI_ISA_AVX512) *out = (struct ai_vmath_kernels){ai_softmax_exp_avx512, ai_gelu_avx512};
+  if (isa == AI_ISA_AVX2) *out = (struct ai_vmath_kernels){ai_softmax_exp_avx2, ai_gelu_avx2};
+#else
+  (void)isa;
+#endif
+}

@@ -1,0 +1,66 @@
+/* Whisper's special tokens by their text (see whisper_vocab.h). */
+#include "text/whisper_vocab.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int32_t find(const struct ai_gguf_str *tok, int32_t n, const char *text) {
+  size_t len = strlen(text);
+  for (int32_t i = n - 1; i >= 0; i--) /* specials sit at the end */
+    if (tok[i].len == len && memcmp(tok[i].data, text, len) == 0) return i;
+  return -1;
+}
+
+anyinfer_status ai_whisper_vocab_init(const struct ai_gguf *g, struct ai_whisper_vocab *v,
+                                      struct ai_error *err) {
+  memset(v, 0, sizeof *v);
+  const struct ai_gguf_value *arr;
+  anyinfer_status st = ai_gguf_get_arr(g, "tokenizer.ggml.tokens", AI_GGUF_STRING, &arr, err);
+  if (st) return st;
+  const struct ai_gguf_str *tok = arr->v.arr.elems;
+  int32_t n = (int32_t)arr->v.arr.count;
+  v->n_vocab = n;
+  v->eot = find(tok, n, "<|endoftext|>");
+  v->sot = find(tok, n, "<|startoftranscript|>");
+  v->translate = find(tok, n, "<|translate|>");
+  v->transcribe = find(tok, n, "<|transcribe|>");
+  v->sot_lm = find(tok, n, "<|startoflm|>");
+  v->sot_prev = find(tok, n, "<|startofprev|>");
+  v->no_speech = find(tok, n, "<|nospeech|>");
+  if (v->no_speech < 0) v->no_speech = find(tok, n, "<|nocaptions|>");
+  v->no_timestamps = find(tok, n, "<|notimestamps|>");
+  v->timestamp_begin = find(tok, n, "<|0.00|>");
+  const struct {
+    const char *name;
+    int32_t id;
+  } need[] = {{"<|endoftext|>", v->eot},
+              {"<|startoftranscript|>", v->sot},
+              {"<|transcribe|>", v->transcribe},
+              {"<|notimestamps|>", v->no_timestamps},
+              {"<|0.00|>", v->timestamp_begin}};
+  for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+    if (need[i].id < 0)
+      return ai_error_set(err, ANYINFER_E_UNSUPPORTED,
+                          "whisper: the vocabulary has no '%s' token (not a Whisper vocabulary)",
+                          need[i].name);
+  v->n_timestamps = n - v->timestamp_begin;
+  v->lang_begin = -1;
+  /* Languages: every <|xx|> token between <|startoftranscript|> and the task tokens. */
+  int32_t end = v->translate >= 0 ? v->translate : v->transcribe;
+  for (int32_t id = v->sot + 1; id < end && v->n_lang < AI_WHISPER_MAX_LANG; id++) {
+    const struct ai_gguf_str *t = &tok[id];
+    if (t->len < 5 || t->len > 10 || memcmp(t->data, "<|", 2) != 0 ||
+        memcmp(t->data + t->len - 2, "|>", 2) != 0)
+      continue;
+    if (v->lang_begin < 0) v->lang_begin = id;
+    if (id != v->lang_begin + v->n_lang) break; /* languages are contiguous */
+    snprintf(v->lang[v->n_lang++], sizeof v->lang[0], "%.*s", (int)t->len - 4, t->data + 2);
+  }
+  return ANYINFER_OK;
+}
+
+int32_t ai_whisper_vocab_lang(const struct ai_whisper_vocab *v, const char *code) {
+  for (int32_t i = 0; i < v->n_lang; i++)
+    if (strcmp(v->lang[i], code) == 0) return v->lang_begin + i;
+  return -1;
+}
