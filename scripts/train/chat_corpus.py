@@ -12,6 +12,7 @@ training and forms the held-out split. Each item's answer names its checkable pa
 import argparse
 import json
 import random
+import re
 import zlib
 
 HELDOUT_MOD = 20
@@ -387,6 +388,13 @@ def heldout(limit_per_topic=1000):
         per[key[0]] = per.get(key[0], 0) + 1
         out.append({"topic": key[0], "q": q, "expect": expect})
     return out
+
+
+def answer_ok(expect, answer):
+    """Whether an answer contains the expected text as a whole word (a letter in capitals as
+    the corpus writes it; anything longer in any case): "3" is not in "13", "E" not in "is"."""
+    pat = r"(?<![0-9A-Za-z])%s(?![0-9A-Za-z])" % re.escape(expect)
+    return re.search(pat, answer, 0 if len(expect) == 1 else re.IGNORECASE) is not None
 
 
 def main():

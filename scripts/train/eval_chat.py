@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Held-out accuracy of a chat GGUF through the anyinfer CLI (greedy, one user turn), as
 train_chat.py measures it in PyTorch: a question counts when its expected text appears in the
-answer (case-insensitive). Standard library only.
+answer (chat_corpus.answer_ok). Standard library only.
 
     python3 scripts/train/eval_chat.py build/anyinfer models/chat-demo-q8_0.gguf [--limit N]
 """
@@ -26,7 +26,7 @@ def main():
         out = subprocess.run([args.bin, "run", "-m", args.model, "--chat", "-p", it["q"], "-n", "40",
                               "--temp", "0", "-t", "1"], capture_output=True, text=True,
                              check=True).stdout.strip()
-        ok = it["expect"].lower() in out.lower()
+        ok = chat_corpus.answer_ok(it["expect"], out)
         by[it["topic"]][0] += ok
         by[it["topic"]][1] += 1
         if not ok:

@@ -100,7 +100,7 @@ def evaluate(model, tok, items, device, max_new=40, batch=256):
             if im_end in row:
                 row = row[:row.index(im_end)]
             ans = tok.decode(row)
-            results.append(dict(it, answer=ans, ok=it["expect"].lower() in ans.lower()))
+            results.append(dict(it, answer=ans, ok=chat_corpus.answer_ok(it["expect"], ans)))
     model.train()
     return results
 

@@ -3,7 +3,8 @@
 (speech_corpus.py; many voices, speeds, pitches) -> 16 kHz audio -> Whisper log-mel (on the GPU,
 as transformers' WhisperFeatureExtractor) with added noise -> WhisperForConditionalGeneration
 smaller than whisper-tiny (d_model 256, 4+4 layers, own byte-level BPE vocab followed by Whisper's
-special tokens in Whisper's order) -> held-out word error rate -> a Hugging Face folder.
+special tokens in Whisper's order; an auxiliary CTC loss on the encoder output while training)
+-> held-out word error rate -> a Hugging Face folder.
 
     python3 scripts/train/train_whisper.py --out DIR --espeak DIR [--seconds 330] [--smoke]
 
@@ -33,6 +34,7 @@ LANGS = ("en zh de es ru ko fr ja pt tr pl ca nl ar sv it id hi fi vi he uk el m
          "sq sw gl mr pa si km sn yo so af oc ka be tg sd gu am yi lo uz fo ht ps tk nn mt sa lb "
          "my bo tl mg as tt haw ln ha ba jw su").split()
 MAX_TOKENS = 80
+CTC_CHARS = " abcdefghijklmnopqrstuvwxyz0123456789'"  # CTC classes 1..; 0 is the blank
 
 _ESPEAK = None
 
@@ -131,6 +133,8 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--base-vocab", type=int, default=2000)
+    ap.add_argument("--ctc", type=float, default=0.3,
+                    help="weight of the auxiliary CTC loss on the encoder output (0: off)")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     if args.smoke:
@@ -239,8 +243,14 @@ def main():
     model = WhisperForConditionalGeneration(cfg).to(dev)
     n_params = sum(p.numel() for p in model.parameters())
     say("model: %d parameters (%.2fM)" % (n_params, n_params / 1e6))
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    # auxiliary CTC head over the encoder output, characters as targets: an alignment-free
+    # signal for the encoder from the first step (training only, not saved)
+    ctc_head = torch.nn.Linear(cfg.d_model, len(CTC_CHARS) + 1).to(dev)
+    ctc_ids = [[CTC_CHARS.index(c) + 1 for c in " ".join(normalize(u["text"]))]
+               for u in train_items]
+    params = list(model.parameters()) + (list(ctc_head.parameters()) if args.ctc > 0 else [])
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), eps=1e-8, fused=dev == "cuda")
@@ -259,19 +269,29 @@ def main():
         feats, starts = batch_audio(idx, rng, True)
         inp, tgt = batch_tokens(idx, starts, rng)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev == "cuda"):
-            logits = model(input_features=feats, decoder_input_ids=inp).logits
-        loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, V), tgt.reshape(-1),
-                                                 ignore_index=-100)
+            out = model(input_features=feats, decoder_input_ids=inp)
+        loss = torch.nn.functional.cross_entropy(out.logits.float().reshape(-1, V),
+                                                 tgt.reshape(-1), ignore_index=-100)
+        if args.ctc > 0:
+            enc = out.encoder_last_hidden_state.float()
+            logp = ctc_head(enc).log_softmax(-1).transpose(0, 1)  # (T, B, C)
+            targets = [ctc_ids[i] for i in idx]
+            loss_ctc = torch.nn.functional.ctc_loss(
+                logp, torch.tensor([c for t in targets for c in t], device=dev),
+                torch.full((len(idx),), logp.shape[0], dtype=torch.long, device=dev),
+                torch.tensor([len(t) for t in targets], device=dev), blank=0, zero_infinity=True)
+            loss = loss + args.ctc * loss_ctc
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
         if step % 50 == 0:
-            lv = loss.item()
+            lv = loss.item() - (args.ctc * loss_ctc.item() if args.ctc > 0 else 0.0)
             ema = lv if ema is None else 0.8 * ema + 0.2 * lv
             if step % 250 == 0:
-                say("step %d loss %.4f (ema %.4f) lr %.2e" % (step, lv, ema, lr))
+                say("step %d loss %.4f (ema %.4f)%s lr %.2e" % (
+                    step, lv, ema, " ctc %.4f" % loss_ctc.item() if args.ctc > 0 else "", lr))
     train_s = time.time() - t_train
     say("trained %d steps in %.1f s (%.0f utterances/s); final loss %.4f" %
         (step, train_s, step * args.batch / train_s, ema if ema is not None else loss.item()))
