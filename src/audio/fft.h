@@ -25,7 +25,7 @@ int ai_fft_n(const struct ai_fft *f);
 /* Power spectrum of the real signal x[0..n): power[k] = |X_k|^2 for k = 0 .. n/2, where
  * X_k = sum_t x_t e^(-2 pi i k t / n). scratch holds AI_FFT_SCRATCH(n) doubles (the caller's, so
  * threads can share one plan). */
-#define AI_FFT_SCRATCH(n) (4 * (n))
+#define AI_FFT_SCRATCH(n) (6 * (n))
 void ai_fft_power(const struct ai_fft *f, const float *x, float *power, double *scratch);
 
 /* The plain O(n^2) DFT in double, same output: the reference for tests. */

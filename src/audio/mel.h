@@ -18,6 +18,7 @@
 #include "base/error.h"
 #include "base/threadpool.h"
 
+#define AI_MEL_SAMPLE_RATE    16000  /* Hz, Whisper SAMPLE_RATE */
 #define AI_MEL_N_FFT          400    /* Whisper N_FFT */
 #define AI_MEL_HOP            160    /* Whisper HOP_LENGTH */
 #define AI_MEL_N_FREQ         201    /* n_fft / 2 + 1 frequency bins */

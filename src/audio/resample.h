@@ -20,7 +20,8 @@
 /* Most filter phases tabulated; a ratio needing more interpolates linearly between them. */
 #define AI_RESAMPLE_MAX_PHASES 1024
 
-/* Output length for n_in samples: ceil(n_in x rate_out / rate_in) (torchaudio's and soxr's). */
+/* Output length for n_in samples: ceil(n_in x rate_out / rate_in) (torchaudio's and soxr's); 0
+ * for rates outside [1000, 768000] Hz or n_in < 1. */
 int64_t ai_resample_n_out(int64_t n_in, int rate_in, int rate_out);
 
 /* Resamples in (n_in >= 1 samples at rate_in) to rate_out (both in [1000, 768000] Hz) into

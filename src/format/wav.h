@@ -55,7 +55,7 @@ struct ai_wav {
 anyinfer_status ai_wav_parse(const struct ai_reader *r, struct ai_wav *out, struct ai_error *err);
 
 /* Decodes frames [first, first + n) of a parsed file into out (n x n_channels floats, channels
- * interleaved). Integers map to [-1, 1) by dividing by 2^(bits-1) (8-bit after removing the 128
+ * interleaved). Integers map to [-1, 1] by dividing by 2^(bits-1) (8-bit after removing the 128
  * offset), as libsndfile and soundfile do; floats are copied (F64 narrowed). ANYINFER_E_INVAL when
  * the range is outside [0, wav->n_frames), or the reader's status. */
 anyinfer_status ai_wav_decode(const struct ai_reader *r, const struct ai_wav *wav, int64_t first,
