@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference log-mel fixtures for tests/audio/test_mel_parity.c.
+"""Reference log-mel fixtures for tests/audio/test_mel.c.
 
 Reads every tests/fixtures/audio/speech_*.wav (espeak-ng speech made with scripts/reference/
 make_speech_wavs.sh), and records what transformers' WhisperFeatureExtractor computes from it:

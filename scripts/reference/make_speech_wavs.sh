@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Speech-like test audio for the log-mel parity test (tests/audio/test_mel_parity.c): two espeak-ng
+# Speech-like test audio for the log-mel parity test (tests/audio/test_mel.c): two espeak-ng
 # sentences (22050 Hz, 16-bit mono, espeak-ng's native output), trimmed to 2.5 s, converted by sox
 # (no dither, so the integer files follow from the text alone) to 8, 16, 22.05, 44.1 and 48 kHz
 # 16-bit mono, plus a float32 stereo file at 16 kHz (WAVE_FORMAT_EXTENSIBLE) and a 24-bit stereo
