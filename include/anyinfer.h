@@ -474,6 +474,73 @@ ANYINFER_API void anyinfer_transcriber_free(anyinfer_transcriber *transcriber);
 /* Message of the last failed call on this transcriber; "" if none. Valid until the next call. */
 ANYINFER_API const char *anyinfer_transcriber_last_error(const anyinfer_transcriber *transcriber);
 
+/* One piece of a transcript. Strings are owned by the transcript (or, in a callback, valid during
+ * the call). */
+typedef struct anyinfer_segment {
+  double t0, t1;         /* start and end, seconds from the start of the audio */
+  const char *text;      /* UTF-8, with Whisper's leading space */
+  const int32_t *tokens; /* the text tokens (timestamps and specials removed) */
+  size_t n_tokens;
+  float avg_logprob;       /* mean log-probability of the window's sampled tokens */
+  float no_speech_prob;    /* probability of <|nospeech|> at the window's start */
+  float compression_ratio; /* of the window's text (gzip-like, as Whisper measures repetition) */
+  float temperature;       /* the temperature that produced the window */
+} anyinfer_segment;
+
+/* Called once per finished segment, in order; return false to stop transcribing (the call then
+ * returns ANYINFER_OK with the segments so far). */
+typedef bool (*anyinfer_segment_fn)(const anyinfer_segment *segment, void *user_data);
+
+typedef struct anyinfer_transcribe_params {
+  const char *language;  /* "en", "de", ...; NULL or "auto": detected on the first window */
+  bool translate;        /* task <|translate|> (into English) instead of <|transcribe|> */
+  bool no_timestamps;    /* <|notimestamps|>: one segment per 30 s window */
+  int32_t beam_size;     /* 1: greedy (default); 2..max_beams: beam search at temperature 0 */
+  int32_t best_of;       /* candidates sampled at temperatures > 0 (default 5; at most the
+                            transcriber's max_beams are used) */
+  float temperature;     /* first temperature (default 0) */
+  float temperature_inc; /* fallback step up to 1.0 (default 0.2; 0: no fallback) */
+  float compression_ratio_threshold; /* fall back above this ratio (default 2.4; 0: off) */
+  float logprob_threshold;           /* fall back below this mean log-prob (default -1; 0: off) */
+  float no_speech_threshold;         /* skip a window whose no-speech probability is above this and
+                                        whose mean log-prob is below logprob_threshold (default 0.6) */
+  const char *prompt;                /* initial prompt text (<|startofprev|> context), or NULL */
+  bool condition_on_previous_text;   /* the previous window's text as context (default true) */
+  bool suppress_blank;      /* no blank or end-of-text as a window's first token (default true) */
+  bool suppress_non_speech; /* the model's suppress_tokens (symbols, music notes; default true) */
+  uint64_t seed;            /* sampling at temperature > 0 */
+  anyinfer_segment_fn on_segment; /* NULL: none */
+  void *on_segment_user_data;
+  anyinfer_progress_fn progress; /* fraction of the audio done; false cancels (E_CANCELLED) */
+  void *progress_user_data;
+} anyinfer_transcribe_params;
+
+ANYINFER_API void anyinfer_transcribe_default_params(anyinfer_transcribe_params *params);
+
+typedef struct anyinfer_transcript anyinfer_transcript;
+
+/* Transcribes n_samples of 16 kHz mono float PCM (in [-1, 1]) in 30 s windows, seeking by the
+ * last timestamp of each window, as Whisper's transcribe() does; params may be NULL. *out is
+ * owned by the caller (anyinfer_transcript_free). Zero samples give an empty transcript.
+ * ANYINFER_E_INVAL (bad params, unknown language), ANYINFER_E_NOMEM, ANYINFER_E_CANCELLED. */
+ANYINFER_API anyinfer_status anyinfer_transcribe(anyinfer_transcriber *transcriber,
+                                                 const float *samples, size_t n_samples,
+                                                 const anyinfer_transcribe_params *params,
+                                                 anyinfer_transcript **out);
+ANYINFER_API size_t anyinfer_transcript_n_segments(const anyinfer_transcript *transcript);
+/* Segment i (< n_segments), valid until the transcript is freed. */
+ANYINFER_API const anyinfer_segment *anyinfer_transcript_segment(
+    const anyinfer_transcript *transcript, size_t i);
+/* All segments' text joined; the language code used ("en"); the audio's length in seconds. */
+ANYINFER_API const char *anyinfer_transcript_text(const anyinfer_transcript *transcript);
+ANYINFER_API const char *anyinfer_transcript_language(const anyinfer_transcript *transcript);
+ANYINFER_API double anyinfer_transcript_duration(const anyinfer_transcript *transcript);
+/* NULL is allowed. */
+ANYINFER_API void anyinfer_transcript_free(anyinfer_transcript *transcript);
+/* Whisper's English name of a language code ("de" -> "german"), as OpenAI's verbose_json reports
+ * it; NULL for an unknown code. Static storage. */
+ANYINFER_API const char *anyinfer_language_name(const char *code);
+
 /* Low level, for benchmarks and parity tests. Runs the encoder on one window of log-mel frames:
  * mel is n_mel x n_frames floats, row-major by mel bin, with n_frames twice the model's encoder
  * context (3000 for 30 s); n_floats must be n_mel * n_frames. ANYINFER_E_INVAL otherwise. */

@@ -16,6 +16,7 @@ int cmd_template(int, char **);
 int cmd_synth(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_transcribe(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
     {"run", "complete a prompt, streaming to stdout", cmd_run},
@@ -30,6 +31,7 @@ const struct cli_command cli_commands[] = {
     {"synth", "write a random-weight GGUF of a real model's layout", cmd_synth},
     {"quantize", "rewrite a GGUF's weights in another type", cmd_quantize},
     {"serve", "OpenAI-compatible HTTP server", cmd_serve},
+    {"transcribe", "speech to text with a Whisper model", cmd_transcribe},
     {NULL, NULL, NULL},
 };
 

@@ -51,11 +51,12 @@ anyinfer_status anyinfer_transcriber_create(const anyinfer_model *model,
     st = ai_error_set(&err, ANYINFER_E_NOMEM, "transcriber: out of memory");
     goto fail;
   }
-  /* Decoder batches: the prompt (previous text, at most n_text_ctx / 2, plus the SOT sequence). */
+  /* Decoder slots: two per beam (beam search alternates halves); batches up to the whole text
+   * context (a prompt of earlier text plus the start sequence). */
   if ((st = ai_whisper_vocab_init(model->gguf, &t->vocab, &err)) ||
       (st = ai_cpu_backend_create(&t->alloc, &bp, &t->backend, &err)) ||
       (st = ai_whisper_state_create(&model->whisper, &t->backend, model->weights,
-                                    model->weights_bytes, p->max_beams, hp->n_text_ctx, 1,
+                                    model->weights_bytes, 2 * p->max_beams, hp->n_text_ctx, 1,
                                     &t->state, &err)))
     goto fail;
   ai_log(&model->log, ANYINFER_LOG_DEBUG, "transcriber: cpu backend (%s), %d threads, %d beams",

@@ -34,4 +34,8 @@ anyinfer_status ai_whisper_vocab_init(const struct ai_gguf *g, struct ai_whisper
 /* The token of language code ("de"), or -1. */
 int32_t ai_whisper_vocab_lang(const struct ai_whisper_vocab *v, const char *code);
 
+/* Whisper's English name of a language code ("de" -> "german") and back; NULL if unknown. */
+const char *ai_whisper_language_name(const char *code);
+const char *ai_whisper_language_code(const char *name);
+
 #endif
