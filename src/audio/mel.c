@@ -158,6 +158,10 @@ static void frame_log_mel(const struct ai_logmel *m, int64_t j, float *mel,
                           struct frame_scratch *s) {
   const float *x = m->samples;
   const int64_t n = m->n_samples, start = j * AI_MEL_HOP - AI_MEL_N_FFT / 2;
+  if (start >= n) {  // only the silence after the recording: zero power in every bin
+    for (int i = 0; i < m->n_mel; i++) mel[i] = LOG10_FLOOR;
+    return;
+  }
   for (int t = 0; t < AI_MEL_N_FFT; t++) {
     int64_t i = start + t;
     if (i < 0) i = -i;

@@ -1,6 +1,7 @@
-/* Mixed-radix FFT against the plain DFT on seeded random frames, at the log-mel size (400 =
- * 2^4 x 5^2) and sizes with other factorizations (primes, powers of two, large prime factors),
- * exact spectra of cosines, and the error paths. */
+/* Real FFT against the plain DFT on seeded random frames, at the log-mel size (400: a complex
+ * transform of 200 = 4 x 2 x 5 x 5) and sizes whose half has other factorizations (1, primes
+ * from 3 to 1021 through the generic butterfly, powers of two), the exact spectrum of a cosine,
+ * and the error paths. */
 #include "audio/fft.h"
 #include "check.h"
 
@@ -52,13 +53,16 @@ int main(void) {
   uint64_t seed = 0x5eed;
   const char *env = getenv("AI_TEST_SEED");
   if (env) seed = strtoull(env, NULL, 0);
-  const int sizes[] = {2, 3, 4, 5, 7, 8, 12, 97, 128, 210, 400, 512, 998, 1000, 1021, 4096};
+  // Half sizes 1, 2, 3, 4, 5, 7, 97 (prime), 200 (4 x 2 x 5 x 5), 499, 1021 and powers of two.
+  const int sizes[] = {2, 4, 6, 8, 10, 14, 16, 194, 256, 400, 420, 998, 1000, 2042, 4096};
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) test_size(sizes[i], &seed);
   test_cosine();
   struct ai_fft *f = (struct ai_fft *)1;
   CHECK_EQ(ai_fft_create(NULL, 1, &f, &err), ANYINFER_E_INVAL);
   CHECK(f == NULL && strstr(err.msg, "size 1") != NULL);
-  CHECK_EQ(ai_fft_create(NULL, AI_FFT_MAX_N + 1, &f, &err), ANYINFER_E_INVAL);
+  CHECK_EQ(ai_fft_create(NULL, 401, &f, &err), ANYINFER_E_INVAL);
+  CHECK(f == NULL && strstr(err.msg, "must be even") != NULL);
+  CHECK_EQ(ai_fft_create(NULL, AI_FFT_MAX_N + 2, &f, &err), ANYINFER_E_INVAL);
   for (uint64_t fail = 1; fail <= 2; fail++) {
     struct ai_alloc_fault fault = {.fail_at = fail};
     struct ai_alloc a = ai_alloc_make(ai_alloc_fault_fn, &fault);
