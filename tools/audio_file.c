@@ -15,10 +15,16 @@
 #include <sndfile.h>
 #endif
 
-/* "RIFF"/"RIFX"/"RF64" .... "WAVE": ours to read (the reader names RIFX/RF64 as unsupported). */
+/* "RIFF" .... "WAVE" goes to our reader. RIFX (big-endian) and RF64 (64-bit sizes) go to
+ * libsndfile, which reads them; without it, to our reader, which names them unsupported. */
 static bool is_wave(const uint8_t *h, size_t n) {
-  return n >= 12 && memcmp(h + 8, "WAVE", 4) == 0 &&
-         (memcmp(h, "RIFF", 4) == 0 || memcmp(h, "RIFX", 4) == 0 || memcmp(h, "RF64", 4) == 0);
+  if (n < 12 || memcmp(h + 8, "WAVE", 4) != 0) return false;
+  if (memcmp(h, "RIFF", 4) == 0) return true;
+#ifdef AI_HAVE_SNDFILE
+  return false;
+#else
+  return memcmp(h, "RIFX", 4) == 0 || memcmp(h, "RF64", 4) == 0;
+#endif
 }
 
 #ifdef AI_HAVE_SNDFILE

@@ -1,9 +1,9 @@
-/* Audio files for the CLI and the server: any file -> 16 kHz mono float samples for Whisper. WAV
- * always goes through the engine's reader (format/wav.h), so native, wasm and browser builds
- * accept and reject the same WAV files with the same messages. Where the build has libsndfile
- * (native, pkg-config sndfile; AI_HAVE_SNDFILE), every other format it decodes works too: FLAC,
- * Ogg Vorbis, Opus, MP3 (libsndfile >= 1.1), AIFF, CAF, W64, ... Without it (wasm) a non-WAV file
- * is ANYINFER_E_UNSUPPORTED with a message saying so. */
+/* Audio files for the CLI and the server: any file -> 16 kHz mono float samples for Whisper. A
+ * RIFF/WAVE file always goes through the engine's reader (format/wav.h), so native, wasm and
+ * browser builds accept and reject the same WAV files with the same messages. Where the build has
+ * libsndfile (native, pkg-config sndfile; AI_HAVE_SNDFILE), every other format it decodes works
+ * too: FLAC, Ogg Vorbis, Opus, MP3 (libsndfile >= 1.1), RF64, AIFF, CAF, W64, ... Without it
+ * (wasm) a non-WAV file is ANYINFER_E_UNSUPPORTED with a message saying so. */
 #ifndef AI_TOOLS_AUDIO_FILE_H
 #define AI_TOOLS_AUDIO_FILE_H
 
