@@ -44,12 +44,12 @@ static double bessel_i0(double x) {
 }
 
 /* The continuous kernel at distance t (input samples) from the output position: a sinc with
- * cutoff fc (cycles per input sample x 2) under a Kaiser window of half-width half_w. */
-static double kernel(double t, double fc, double half_w) {
+ * cutoff fc (cycles per input sample x 2) under a Kaiser window of half-width half_w; i0_beta is
+ * bessel_i0(AI_RESAMPLE_KAISER_BETA). */
+static double kernel(double t, double fc, double half_w, double i0_beta) {
   if (fabs(t) >= half_w) return 0.0;
   const double r = t / half_w;
-  const double win =
-      bessel_i0(AI_RESAMPLE_KAISER_BETA * sqrt(1.0 - r * r)) / bessel_i0(AI_RESAMPLE_KAISER_BETA);
+  const double win = bessel_i0(AI_RESAMPLE_KAISER_BETA * sqrt(1.0 - r * r)) / i0_beta;
   const double x = PI * fc * t;
   return fc * (x == 0.0 ? 1.0 : sin(x) / x) * win;
 }
@@ -82,13 +82,18 @@ anyinfer_status ai_resample(const struct ai_alloc *alloc, const float *in, int64
     return ai_error_set(err, ANYINFER_E_NOMEM, "resample: out of memory for a %lld x %lld table",
                         (long long)(n_phase + 1), (long long)n_tap);
   }
+  const double i0_beta = bessel_i0(AI_RESAMPLE_KAISER_BETA);
   for (int64_t p = 0; p <= n_phase; p++) {
     float *row = table + p * n_tap;
     const double phase = (double)p / n_phase;
     double sum = 0.0;
-    for (int64_t d = -h; d <= h; d++) sum += kernel(phase - d, fc, half_w);
+    for (int64_t d = -h; d <= h; d++) {
+      const double k = kernel(phase - d, fc, half_w, i0_beta);
+      row[d + h] = (float)k;
+      sum += k;
+    }
     // Unit gain at DC in every phase, so a constant signal stays constant (libswresample).
-    for (int64_t d = -h; d <= h; d++) row[d + h] = (float)(kernel(phase - d, fc, half_w) / sum);
+    for (int64_t d = 0; d < n_tap; d++) row[d] = (float)(row[d] / sum);
   }
   const int64_t n_out = ai_resample_n_out(n_in, rate_in, rate_out);
   for (int64_t k = 0; k < n_out; k++) {
