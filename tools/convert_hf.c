@@ -6,7 +6,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "convert_hf.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -260,16 +259,13 @@ static bool set_metadata(struct job *j, const char *dir, const struct ai_ftype *
   return true;
 }
 
-/* "q4_k_m" -> the Q4_K_M target, for the types `convert` offers. */
+/* The types `convert` offers ("q4_k_m" names Q4_K_M). */
 static const struct ai_ftype *find_type(const char *type) {
   static const char *const allowed[] = {"F32",  "F16",  "BF16", "Q8_0",
                                         "Q4_0", "Q4_K", "Q6_K", "Q4_K_M"};
-  char up[16];
-  size_t n = strlen(type);
-  if (n >= sizeof up) return NULL;
-  for (size_t i = 0; i <= n; i++) up[i] = (char)toupper((unsigned char)type[i]);
-  for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-    if (!strcmp(up, allowed[i])) return ai_ftype_find(up);
+  const struct ai_ftype *ft = ai_ftype_find(type);
+  for (size_t i = 0; ft && i < sizeof allowed / sizeof allowed[0]; i++)
+    if (!strcmp(ft->name, allowed[i])) return ft;
   return NULL;
 }
 

@@ -25,10 +25,19 @@ static const struct ai_ftype kFtypes[] = {
     {"Q5_K_M", AI_TYPE_Q5_K, 17, true},
 };
 
+/* ASCII case-insensitive: "q4_k_m" names Q4_K_M, as llama-quantize accepts it. */
+static bool ftype_name_is(const char *canonical, const char *name) {
+  for (; *canonical && *name; canonical++, name++) {
+    char c = *name >= 'a' && *name <= 'z' ? (char)(*name - 'a' + 'A') : *name;
+    if (c != *canonical) return false;
+  }
+  return *canonical == *name;
+}
+
 const struct ai_ftype *ai_ftype_find(const char *name) {
   if (!name) return NULL;
   for (size_t i = 0; i < sizeof kFtypes / sizeof kFtypes[0]; i++)
-    if (strcmp(kFtypes[i].name, name) == 0) return &kFtypes[i];
+    if (ftype_name_is(kFtypes[i].name, name)) return &kFtypes[i];
   return NULL;
 }
 
@@ -69,8 +78,8 @@ enum ai_type ai_ftype_tensor_type(const struct ai_ftype *ft, const char *name, u
   if (n_dims < 2) return AI_TYPE_F32;
   enum ai_type t = ft->base;
   const struct ai_type_traits *tr = ai_type_traits_get((int)t);
-  bool is_output = strcmp(name, "output.weight") == 0 ||
-                   (!has_output && strcmp(name, "token_embd.weight") == 0);
+  bool is_output =
+      strcmp(name, "output.weight") == 0 || (!has_output && strcmp(name, "token_embd.weight") == 0);
   /* Every quantized target keeps the output projection at Q6_K (Q8_0 stays Q8_0), as
    * llama-quantize does without --pure: it is the tensor whose rounding costs most accuracy. */
   if (is_output && tr && tr->is_quantized && t != AI_TYPE_Q8_0) {

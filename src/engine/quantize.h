@@ -19,7 +19,7 @@ struct ai_ftype {
   bool is_mix;          /* Q4_K_M / Q5_K_M: llama.cpp's mix rules apply */
 };
 
-/* The target named name, or NULL. */
+/* The target type named name, ASCII case-insensitively ("q4_k_m" is Q4_K_M); NULL if none. */
 const struct ai_ftype *ai_ftype_find(const char *name);
 /* NULL-terminated list of all names, for messages. */
 const char *ai_ftype_names_joined(void);
@@ -27,10 +27,11 @@ const char *ai_ftype_names_joined(void);
 /* The type a tensor gets under ft, llama.cpp's llama_tensor_get_type (src/llama-quant.cpp):
  * 1-D tensors stay F32; for every quantized target but Q8_0, output.weight (or token_embd.weight
  * when the model has no output.weight, i.e. tied embeddings) gets Q6_K; for a mix, attn_v /
- * ffn_down of the layers picked by use_more_bits get Q6_K too. A row length ne[0] the type's block does not divide falls back as
- * llama.cpp's tensor_type_fallback does: Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, and F16 when
- * even that does not divide (where llama.cpp would refuse a legacy type, we use F16 too).
- * n_layer is the model's block count; the layer comes from the "blk.N." name prefix. */
+ * ffn_down of the layers picked by use_more_bits get Q6_K too. A row length ne[0] the type's block
+ * does not divide falls back as llama.cpp's tensor_type_fallback does: Q4_K -> Q5_0, Q5_K -> Q5_1,
+ * Q6_K -> Q8_0, and F16 when even that does not divide (where llama.cpp would refuse a legacy type,
+ * we use F16 too). n_layer is the model's block count; the layer comes from the "blk.N." name
+ * prefix. */
 enum ai_type ai_ftype_tensor_type(const struct ai_ftype *ft, const char *name, uint32_t n_dims,
                                   const int64_t *ne, int32_t n_layer, bool has_output);
 
