@@ -10,8 +10,11 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: anyinfer perplexity -m MODEL -f TEXT [-c 512] [-t THREADS] [--chunks N]\n\n"
-          "Prints running estimates per chunk, then 'Final estimate: PPL = X +/- E'.\n");
+          "usage: anyinfer perplexity -m MODEL -f TEXT [-c 512] [-t THREADS] [--chunks N]\n"
+          "                           [--parse-special]\n\n"
+          "Prints running estimates per chunk, then 'Final estimate: PPL = X +/- E'.\n"
+          "--parse-special reads the text of special tokens (e.g. <|im_start|>) as those tokens,\n"
+          "so a chat model can be measured on text in its own chat format.\n");
 }
 
 /* -log softmax(logits)[target], computed with the max subtracted for stability. */
@@ -27,6 +30,7 @@ static double nll(const float *logits, int32_t n_vocab, int32_t target) {
 int cmd_perplexity(int argc, char **argv) {
   const char *path = NULL, *file = NULL;
   long n_ctx = 512, threads = 0, max_chunks = 0;
+  bool parse_special = false;
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) return usage(stdout), 0;
     bool ok = true;
@@ -40,6 +44,8 @@ int cmd_perplexity(int argc, char **argv) {
       ok = cli_int_arg(argc, argv, &i, 1, 1024, &threads);
     else if (strcmp(argv[i], "--chunks") == 0)
       ok = cli_int_arg(argc, argv, &i, 1, 1 << 30, &max_chunks);
+    else if (strcmp(argv[i], "--parse-special") == 0)
+      parse_special = true;
     else {
       fprintf(stderr, "anyinfer perplexity: unknown option '%s'\n", argv[i]);
       ok = false;
@@ -58,7 +64,7 @@ int cmd_perplexity(int argc, char **argv) {
   int32_t *tokens = NULL;
   anyinfer_session *s = NULL;
   anyinfer_model *m = cli_load_model(path, false, false);
-  if (!m || !(tokens = cli_tokenize(m, text, len, true, false, &n_tok))) goto done;
+  if (!m || !(tokens = cli_tokenize(m, text, len, true, parse_special, &n_tok))) goto done;
   anyinfer_model_info info;
   anyinfer_model_get_info(m, &info);
   long n_chunks = (long)(n_tok / (size_t)n_ctx);
