@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Server load benchmark (issue 4): `anyinfer serve` on `synth qwen2.5-0.5b` Q4_0 (random weights,
+# real shapes), loopback only, with 1, 4 and 16 concurrent streaming clients (bench/serve_load.mjs).
+# Bounded: a fixed number of requests per level, MAX_TOKENS each, and a time limit per level.
+# Prints a markdown table: requests/s, time to first token, aggregate generation tokens/s, and the
+# speed-up of aggregate generation over 1 client (continuous batching at work).
+# Usage: bench/serve_load.sh [BUILD_DIR] [THREADS] > table.md   (model cached in $MODELS)
+set -euo pipefail
+build=${1:-build}
+threads=${2:-2}
+max_tokens=${MAX_TOKENS:-32}
+models=${MODELS:-/tmp/anyinfer-bench-models}
+bin="$build/anyinfer"
+cd "$(dirname "$0")/.."
+mkdir -p "$models"
+model="$models/qwen2.5-0.5b-Q4_0.gguf"
+[ -f "$model" ] || "$bin" synth qwen2.5-0.5b --type Q4_0 -o "$model" >/dev/null 2>&1
+log=$(mktemp)
+"$bin" serve -m "$model" --alias qwen --host 127.0.0.1 --port 0 -t "$threads" --parallel 16 \
+  -c 256 -b 256 > "$log.out" 2> "$log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log" "$log.out"' EXIT
+for _ in $(seq 100); do grep -q listening "$log.out" 2>/dev/null && break; sleep 0.2; done
+port=$(sed -n 's/.*:\([0-9]*\) (models.*/\1/p' "$log.out")
+url="http://127.0.0.1:$port"
+
+echo "| clients | requests | req/s | TTFT mean ms | TTFT p50 ms | gen tokens | aggregate gen tok/s | vs 1 client |"
+echo "|---|---|---|---|---|---|---|---|"
+base=""
+for c in 1 4 16; do
+  per=$(( c == 1 ? 4 : (c == 4 ? 2 : 1) ))
+  out=$(timeout 600 node bench/serve_load.mjs "$url" qwen "$c" "$per" "$max_tokens")
+  tok_s=$(echo "$out" | sed 's/.*"gen_tok_s":\([0-9.e+-]*\).*/\1/')
+  [ -n "$base" ] || base=$tok_s
+  echo "$out" | node -e '
+    const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const base = Number(process.argv[1]);
+    console.log(`| ${j.clients} | ${j.requests} | ${j.req_s.toFixed(2)} | ${j.ttft_mean_ms.toFixed(0)} | ` +
+                `${j.ttft_p50_ms.toFixed(0)} | ${j.gen_tokens} | ${j.gen_tok_s.toFixed(1)} | ` +
+                `${(j.gen_tok_s / base).toFixed(2)}x |`);' "$base"
+done

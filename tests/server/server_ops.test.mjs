@@ -1,0 +1,128 @@
+// Operations: API-key auth (401 in OpenAI's form, /health open), CORS, the body limit (413),
+// malformed HTTP and huge headers (answered or closed, never a crash), a client that aborts
+// mid-stream (its slot is free again), a full queue (429 + Retry-After), and graceful shutdown
+// with a stream in flight (it ends with [DONE]; exit status 0, so no sanitizer report).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import OpenAI from 'openai';
+
+import { metric, rawRequest, sseEvents, startServer, synth, tempDir } from './lib.mjs';
+
+let server, model;
+const KEY = 'sk-test-123';
+
+before(async () => {
+  model = synth(tempDir(), 'test-qwen2', 'qwen.gguf');
+  server = await startServer(['-m', model, '-c', '512', '--parallel', '2', '--api-key', KEY,
+                              '--cors-origin', 'https://example.test', '--max-body', '4096']);
+});
+
+after(async () => {
+  const { code } = await server.stop();
+  assert.equal(code, 0, `server exit status; log:\n${server.log().slice(-4000)}`);
+});
+
+const messages = [{ role: 'user', content: 'hello there' }];
+
+test('auth: wrong or missing key is a 401 in OpenAI form; the right key works', async () => {
+  const bad = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
+  await assert.rejects(bad.chat.completions.create({ model: 'qwen', messages }),
+                       (e) => e.status === 401 && e.code === 'invalid_api_key');
+  await assert.rejects(bad.models.list(), (e) => e.status === 401);
+  const none = await fetch(`${server.url}/v1/models`);
+  assert.equal(none.status, 401);
+  assert.equal((await none.json()).error.type, 'invalid_request_error');
+  const good = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
+  const r = await good.chat.completions.create({ model: 'qwen', messages, max_tokens: 2 });
+  assert.equal(r.choices.length, 1);
+  assert.equal((await fetch(`${server.url}/health`)).status, 200);
+  assert.match(server.log(), /"path":"\/v1\/chat\/completions","status":401/);
+});
+
+test('CORS: preflight and response headers', async () => {
+  const pre = await fetch(`${server.url}/v1/chat/completions`, { method: 'OPTIONS' });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-origin'), 'https://example.test');
+  assert.match(pre.headers.get('access-control-allow-headers'), /Authorization/);
+  const h = await fetch(`${server.url}/health`);
+  assert.equal(h.headers.get('access-control-allow-origin'), 'https://example.test');
+});
+
+test('oversize body: 413 in OpenAI form', async () => {
+  const big = JSON.stringify({ model: 'qwen', messages: [{ role: 'user', content: 'x'.repeat(10000) }] });
+  const r = await fetch(`${server.url}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: big });
+  assert.equal(r.status, 413);
+  assert.match((await r.json()).error.message, /larger than 4096 bytes/);
+  // Chunked (no Content-Length): the limit holds while reading.
+  const chunked = await rawRequest(server.port,
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\n` +
+    `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n2710\r\n${'y'.repeat(10000)}\r\n0\r\n\r\n`);
+  assert.match(chunked, /^HTTP\/1\.1 413/);
+});
+
+test('malformed HTTP and huge headers never crash the server', async () => {
+  for (const bytes of [
+    'GARBAGE\r\n\r\n',
+    'GET\r\n\r\n',
+    'GET / HTTP/9.9\r\n\r\n',
+    'POST /v1/chat/completions HTTP/1.1\r\nContent-Length: -5\r\n\r\n',
+    'POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n',
+    `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(200000)}\r\n\r\n`,
+    `GET /health HTTP/1.1\r\n${'X-H: 1\r\n'.repeat(20000)}\r\n`,
+    '\x00\x01\x02\xff\xfe\r\n\r\n',
+  ]) {
+    const got = await rawRequest(server.port, bytes, 3000);
+    assert.ok(got === '' || /^HTTP\/1\.[01] [45]\d\d/.test(got), JSON.stringify(got.slice(0, 80)));
+  }
+  const h = await fetch(`${server.url}/health`);
+  assert.equal(h.status, 200);
+});
+
+test('a client that aborts mid-stream frees its slot', async () => {
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
+  const ac = new AbortController();
+  const stream = await client.chat.completions.create(
+    { model: 'qwen', messages, max_tokens: 400, stream: true }, { signal: ac.signal });
+  let n = 0;
+  try {
+    for await (const _ of stream) if (++n === 3) ac.abort();
+  } catch (e) {
+    assert.match(e.name, /Abort/);
+  }
+  assert.equal(n, 3);
+  let busy = NaN;
+  for (let i = 0; i < 100; i++) {
+    busy = await metric(server.url, 'slots_busy');
+    if (busy === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(busy, 0);
+  const generated = await metric(server.url, 'generated_tokens_total');
+  assert.ok(generated < 100, `${generated} tokens: the aborted stream did not run to 400`);
+  assert.equal(await metric(server.url, 'streams'), 0);
+});
+
+test('a full queue answers 429 with Retry-After; shutdown ends a live stream cleanly', async () => {
+  const small = await startServer(['-m', model, '-c', '512', '--parallel', '1', '--queue', '1']);
+  const post = (body) => fetch(`${small.url}/v1/chat/completions`, {
+    method: 'POST', body: JSON.stringify({ model: 'qwen', messages, ...body }) });
+  // One generating, one queued: the third is refused.
+  const first = post({ max_tokens: 300, stream: true });
+  const firstRes = await first;
+  const second = post({ max_tokens: 5 });
+  await new Promise((r) => setTimeout(r, 100));
+  const third = await post({ max_tokens: 5 });
+  assert.equal(third.status, 429);
+  assert.equal(third.headers.get('retry-after'), '1');
+  assert.equal((await third.json()).error.type, 'rate_limit_exceeded');
+  // SIGTERM with the first stream still running: it finishes with [DONE], the queued one too.
+  small.proc.kill('SIGTERM');
+  const events = sseEvents(await firstRes.text());
+  assert.equal(events.at(-1), '[DONE]');
+  const last = JSON.parse(events.at(-2));
+  assert.ok(last.choices[0].finish_reason);
+  assert.equal((await second).status, 200);
+  const { code } = await small.exited;
+  assert.equal(code, 0, small.log().slice(-3000));
+});
