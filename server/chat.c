@@ -48,11 +48,5 @@ const struct srv_endpoint_def srv_chat_def = {
 
 void srv_handle_chat(struct srv_server *srv, const char *body, size_t len, const char *rest,
                      struct srv_reply *out) {
-  struct srv_request r;
-  struct srv_error e;
-  if (srv_request_parse(body, len, SRV_CHAT, &r, &e))
-    srv_generate(srv, &srv_chat_def, &r, out);
-  else
-    srv_reply_error(out, &e);
-  srv_request_free(&r);
+  srv_generate(srv, &srv_chat_def, SRV_CHAT, body, len, out);
 }

@@ -266,8 +266,9 @@ static void finish_whole(struct srv_stream_fmt *f, struct srv_reply *out) {
   }
 }
 
-void srv_generate(struct srv_server *srv, const struct srv_endpoint_def *def,
-                  const struct srv_request *r, struct srv_reply *out) {
+/* Runs a parsed request (see srv_generate). */
+static void generate(struct srv_server *srv, const struct srv_endpoint_def *def,
+                     const struct srv_request *r, struct srv_reply *out) {
   struct srv_error e;
   struct srv_model *sm = srv_registry_find(&srv->registry, r->model, &e);
   if (!sm) {
@@ -311,6 +312,17 @@ void srv_generate(struct srv_server *srv, const struct srv_endpoint_def *def,
 fail:
   srv_reply_error(out, &e);
   fmt_free(f);
+}
+
+void srv_generate(struct srv_server *srv, const struct srv_endpoint_def *def,
+                  enum srv_endpoint endpoint, const char *body, size_t len, struct srv_reply *out) {
+  struct srv_request r;
+  struct srv_error e;
+  if (srv_request_parse(body, len, endpoint, &r, &e))
+    generate(srv, def, &r, out);
+  else
+    srv_reply_error(out, &e);
+  srv_request_free(&r);
 }
 
 /* ---- streams --------------------------------------------------------------------------- */

@@ -218,11 +218,11 @@ struct srv_endpoint_def {
   srv_choice_fn choice;
 };
 
-/* Runs a parsed request: picks the model, builds and tokenizes the prompts (chat template for
- * chat), makes one sequence per choice and queues them; then waits for the whole response, or
- * hands back a stream. Takes ownership of nothing in r. */
+/* Serves a completion request: parses body for endpoint, picks the model, builds and tokenizes
+ * the prompts (chat template for chat), makes one sequence per choice and queues them; then
+ * waits for the whole response, or hands back a stream. Errors become OpenAI error replies. */
 void srv_generate(struct srv_server *srv, const struct srv_endpoint_def *def,
-                  const struct srv_request *r, struct srv_reply *out);
+                  enum srv_endpoint endpoint, const char *body, size_t len, struct srv_reply *out);
 
 /* Text of token as a JSON string (invalid UTF-8 replaced by U+FFFD), and its raw bytes. */
 struct json_t *srv_token_json(const anyinfer_model *model, int32_t token, bool is_bytes);

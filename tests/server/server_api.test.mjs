@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 
-import { startServer, synth, tempDir, tokenize } from './lib.mjs';
+import { metric, startServer, synth, tempDir, tokenize } from './lib.mjs';
 
 let server, client, qwen;
 const dir = tempDir();
@@ -177,4 +177,16 @@ test('context overflow is a 400 context_length_exceeded', async () => {
   const prompt = 'word '.repeat(600);
   await assert.rejects(client.completions.create({ model: 'qwen', prompt, max_tokens: 4 }),
                        (e) => e.status === 400 && e.code === 'context_length_exceeded');
+});
+
+test('prefix reuse: a repeated prompt evaluates only its last token again', async () => {
+  const req = { model: 'qwen', messages: [{ role: 'user', content: 'a prompt to reuse, word for word' }],
+                max_tokens: 2, seed: 5 };
+  const first = await client.chat.completions.create(req);
+  const before = await metric(server.url, 'prompt_tokens_total');
+  const again = await client.chat.completions.create(req);
+  const after = await metric(server.url, 'prompt_tokens_total');
+  assert.equal(after - before, 1);
+  assert.equal(again.usage.prompt_tokens, first.usage.prompt_tokens);
+  assert.equal(again.choices[0].message.content, first.choices[0].message.content);
 });
