@@ -53,10 +53,18 @@ export function startServer(args) {
         proc,
         exited,
         log: () => stderr,
-        // SIGTERM, then the exit status (0 = clean shutdown, no sanitizer report).
+        // SIGTERM, then the exit status (0 = clean shutdown, no sanitizer report); a server
+        // still running after 60 s is killed and reported as {code: 'hung'}.
         stop: async () => {
           proc.kill('SIGTERM');
-          return exited;
+          let timer;
+          const hung = new Promise((r) => (timer = setTimeout(() => {
+            proc.kill('SIGKILL');
+            r({ code: 'hung' });
+          }, 60000)));
+          const result = await Promise.race([exited, hung]);
+          clearTimeout(timer);
+          return result;
         },
       });
     });

@@ -23,6 +23,17 @@ after(async () => {
 });
 
 const messages = [{ role: 'user', content: 'hello there' }];
+// The test model's special tokens (596..599, end-of-generation among them) banned, so a long
+// generation really runs to max_tokens.
+const noEnd = { logit_bias: { 596: -100, 597: -100, 598: -100, 599: -100 } };
+
+async function until(what, cond) {
+  for (let i = 0; i < 500; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
 
 test('auth: wrong or missing key is a 401 in OpenAI form; the right key works', async () => {
   const bad = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
@@ -83,7 +94,7 @@ test('a client that aborts mid-stream frees its slot', async () => {
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
   const ac = new AbortController();
   const stream = await client.chat.completions.create(
-    { model: 'qwen', messages, max_tokens: 400, stream: true }, { signal: ac.signal });
+    { model: 'qwen', messages, max_tokens: 400, stream: true, ...noEnd }, { signal: ac.signal });
   let n = 0;
   try {
     for await (const _ of stream) if (++n === 3) ac.abort();
@@ -91,13 +102,7 @@ test('a client that aborts mid-stream frees its slot', async () => {
     assert.match(e.name, /Abort/);
   }
   assert.equal(n, 3);
-  let busy = NaN;
-  for (let i = 0; i < 100; i++) {
-    busy = await metric(server.url, 'slots_busy');
-    if (busy === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.equal(busy, 0);
+  await until('the slot to be free', async () => (await metric(server.url, 'slots_busy')) === 0);
   const generated = await metric(server.url, 'generated_tokens_total');
   assert.ok(generated < 100, `${generated} tokens: the aborted stream did not run to 400`);
   assert.equal(await metric(server.url, 'streams'), 0);
@@ -105,24 +110,28 @@ test('a client that aborts mid-stream frees its slot', async () => {
 
 test('a full queue answers 429 with Retry-After; shutdown ends a live stream cleanly', async () => {
   const small = await startServer(['-m', model, '-c', '512', '--parallel', '1', '--queue', '1']);
-  const post = (body) => fetch(`${small.url}/v1/chat/completions`, {
-    method: 'POST', body: JSON.stringify({ model: 'qwen', messages, ...body }) });
-  // One generating, one queued: the third is refused.
-  const first = post({ max_tokens: 300, stream: true });
-  const firstRes = await first;
-  const second = post({ max_tokens: 5 });
-  await new Promise((r) => setTimeout(r, 100));
-  const third = await post({ max_tokens: 5 });
-  assert.equal(third.status, 429);
-  assert.equal(third.headers.get('retry-after'), '1');
-  assert.equal((await third.json()).error.type, 'rate_limit_exceeded');
-  // SIGTERM with the first stream still running: it finishes with [DONE], the queued one too.
-  small.proc.kill('SIGTERM');
-  const events = sseEvents(await firstRes.text());
-  assert.equal(events.at(-1), '[DONE]');
-  const last = JSON.parse(events.at(-2));
-  assert.ok(last.choices[0].finish_reason);
-  assert.equal((await second).status, 200);
-  const { code } = await small.exited;
-  assert.equal(code, 0, small.log().slice(-3000));
+  try {
+    const post = (body) => fetch(`${small.url}/v1/chat/completions`, {
+      method: 'POST', body: JSON.stringify({ model: 'qwen', messages, ...body }) });
+    // One generating, one queued: the third is refused.
+    const firstRes = await post({ max_tokens: 400, stream: true, ...noEnd });
+    await until('the first to generate', async () => (await metric(small.url, 'slots_busy')) === 1);
+    const second = post({ max_tokens: 5 });
+    await until('the second to queue', async () => (await metric(small.url, 'queue_depth')) === 1);
+    const third = await post({ max_tokens: 5 });
+    assert.equal(third.status, 429);
+    assert.equal(third.headers.get('retry-after'), '1');
+    assert.equal((await third.json()).error.type, 'rate_limit_exceeded');
+    // SIGTERM with the first stream running: it ends with [DONE], the queued one is answered.
+    small.proc.kill('SIGTERM');
+    const events = sseEvents(await firstRes.text());
+    assert.equal(events.at(-1), '[DONE]');
+    const last = JSON.parse(events.at(-2));
+    assert.ok(last.choices[0].finish_reason);
+    assert.equal((await second).status, 200);
+    const { code } = await small.exited;
+    assert.equal(code, 0, small.log().slice(-3000));
+  } finally {
+    small.proc.kill('SIGKILL');
+  }
 });
