@@ -5,6 +5,7 @@
 #include "audio/audio.h"
 #include "audio/resample.h"
 #include "check.h"
+#include "format/wav.h"
 
 #define PI 3.14159265358979323846
 /* Max |error| of a resampled 0.5-amplitude sine in the passband, away from the ends (measured at
@@ -139,6 +140,55 @@ static void test_downmix(void) {
   }
 }
 
+/* A 3-channel 22.05 kHz WAV longer than one decode block (65536 samples): ai_audio_load_wav's
+ * blockwise down-mix equals the whole file's, and every allocation failure is E_NOMEM with
+ * nothing leaked. */
+static void test_load_wav(void) {
+  enum { CH = 3, N = 30000 };
+  static uint8_t wav[44 + N * CH * 2];
+  const uint32_t data_bytes = N * CH * 2;
+  memcpy(wav, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x03\0\x22\x56\0\0\0\0\0\0\x06\0\x10\0data", 40);
+  for (int i = 0; i < 4; i++) wav[40 + i] = (uint8_t)(data_bytes >> (8 * i));
+  uint64_t seed = 7;
+  for (int i = 0; i < N * CH; i++) {
+    const int16_t v = (int16_t)(check_rand_u64(&seed) >> 48);
+    wav[44 + 2 * i] = (uint8_t)v;
+    wav[45 + 2 * i] = (uint8_t)((uint16_t)v >> 8);
+  }
+  struct ai_reader r = ai_mem_reader(wav, sizeof wav);
+  struct ai_wav info;
+  float *pcm = NULL, *a = NULL, *b = NULL;
+  int64_t na = 0, nb = 0;
+  CHECK_EQ(ai_wav_read(&r, NULL, &info, &pcm, &err), ANYINFER_OK);
+  CHECK_EQ(info.sample_rate, 22050);
+  CHECK_EQ(ai_audio_to_mono16k(NULL, pcm, N, CH, 22050, &a, &na, &err), ANYINFER_OK);
+  CHECK_EQ(ai_audio_load_wav(&r, NULL, &b, &nb, &err), ANYINFER_OK);
+  CHECK(na == nb && na == ai_resample_n_out(N, 22050, 16000));
+  CHECK(a && b && memcmp(a, b, (size_t)na * sizeof(float)) == 0);
+  free(pcm);
+  free(a);
+  free(b);
+  for (uint64_t fail = 1;; fail++) {
+    struct ai_alloc_fault fault = {.fail_at = fail};
+    struct ai_alloc al = ai_alloc_make(ai_alloc_fault_fn, &fault);
+    b = (float *)wav;
+    anyinfer_status st = ai_audio_load_wav(&r, &al, &b, &nb, &err);
+    CHECK_EQ(fault.n_live, st == ANYINFER_OK ? 1 : 0);
+    if (st == ANYINFER_OK) {
+      CHECK_EQ(fail, 5);  // mono, block, 16 kHz output, filter table
+      ai_free(&al, b);
+      break;
+    }
+    CHECK_EQ(st, ANYINFER_E_NOMEM);
+    CHECK(b == NULL);
+    if (fail > 10) break;
+  }
+  // A truncated copy: the WAV reader's error passes through.
+  struct ai_reader cut = ai_mem_reader(wav, 1000);
+  CHECK_EQ(ai_audio_load_wav(&cut, NULL, &b, &nb, &err), ANYINFER_E_FORMAT);
+  CHECK(b == NULL && strstr(err.msg, "claims 180000 bytes") != NULL);
+}
+
 static void test_errors(void) {
   float x[4] = {0}, y[4];
   CHECK_EQ(ai_resample(NULL, x, 4, 999, 16000, y, &err), ANYINFER_E_INVAL);
@@ -153,6 +203,7 @@ int main(void) {
   test_sines();
   test_torchaudio_parity();
   test_downmix();
+  test_load_wav();
   test_errors();
   return check_exit();
 }
