@@ -356,7 +356,8 @@ typedef struct anyinfer_generate_params {
   void *on_token_user_data;
   bool is_json_object;  /* constrain sampling so the text is one JSON object; generation
                            ends (ANYINFER_STOP_EOG) when the object closes */
-  int32_t top_logprobs; /* generator steps report this many alternatives (0..20) */
+  bool has_logprobs;    /* generator steps report the token's log-probability, and */
+  int32_t top_logprobs; /* this many alternatives (0..20); costs a pass over the vocabulary */
   char *error_buf;      /* anyinfer_generator_create: its failure message goes here */
   size_t error_cap;
 } anyinfer_generate_params;
@@ -408,7 +409,7 @@ typedef struct anyinfer_step {
   size_t len;
   bool is_done; /* generation ended with this step; reason says why */
   anyinfer_stop_reason reason;
-  float logprob; /* of token */
+  float logprob; /* of token (0 unless params has_logprobs) */
   int32_t n_top; /* params top_logprobs alternatives, most likely first */
   anyinfer_token_logprob top[ANYINFER_MAX_TOP_LOGPROBS];
 } anyinfer_step;

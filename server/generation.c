@@ -205,6 +205,7 @@ static bool make_generators(struct srv_server *srv, const struct srv_model *sm,
   gp.stop = r->stop;
   gp.n_stop = r->n_stop;
   gp.is_json_object = r->is_json_object;
+  gp.has_logprobs = r->has_logprobs;
   gp.top_logprobs = r->has_logprobs ? r->top_logprobs : 0;
   char err[256] = "";
   gp.error_buf = err;

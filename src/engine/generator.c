@@ -19,6 +19,7 @@ struct anyinfer_generator {
   struct ai_detok_stream detok;
   int32_t max_tokens;   /* -1: no limit */
   int32_t n_generated;  /* tokens sampled, EOG excluded */
+  bool has_logprobs;    /* steps compute log-probabilities */
   int32_t top_logprobs; /* alternatives per step */
   bool is_done;
   bool is_json;              /* JSON-object constraint on */
@@ -56,6 +57,7 @@ anyinfer_status anyinfer_generator_create(const anyinfer_model *model,
   *g = (anyinfer_generator){.model = model,
                             .alloc = model->alloc,
                             .max_tokens = p->max_tokens,
+                            .has_logprobs = p->has_logprobs,
                             .top_logprobs = p->top_logprobs,
                             .is_json = p->is_json_object,
                             .text_cap = PIECE_CAP * 2};
@@ -210,7 +212,7 @@ anyinfer_status anyinfer_generator_step(anyinfer_generator *g, const float *logi
     return ai_error_set(&g->err, ANYINFER_E_INVAL,
                         "generator: no token can be drawn (every logit is -inf after bias%s)",
                         g->is_json ? " and the JSON constraint" : "");
-  fill_logprobs(g, l, out);
+  if (g->has_logprobs) fill_logprobs(g, l, out);
   if (ai_tokenizer_is_eog(tok, out->token)) {
     end_generation(g, ANYINFER_STOP_EOG, out);
     set_out(g, out);

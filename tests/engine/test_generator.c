@@ -36,6 +36,7 @@ static void test_logprobs(anyinfer_model *m, anyinfer_session *s, size_t nv) {
   anyinfer_generate_params gp;
   anyinfer_generate_default_params(&gp);
   gp.sampler.temperature = 0;
+  gp.has_logprobs = true;
   gp.top_logprobs = 5;
   gp.max_tokens = 3;
   anyinfer_generator *g = NULL;
