@@ -1,8 +1,10 @@
 /* `anyinfer convert HF_DIR OUT.gguf [--type T]`: a Hugging Face model folder (config.json,
- * safetensors, tokenizer.json) as a llama.cpp-compatible GGUF, via convert_hf.c. */
+ * safetensors, tokenizer.json) as a llama.cpp-compatible GGUF, via convert_hf.c; or a
+ * whisper.cpp ggml-*.bin file as a "whisper" GGUF, via convert_ggml.c. */
 #include <string.h>
 
 #include "cli.h"
+#include "convert_ggml.h"
 #include "convert_hf.h"
 
 static void usage(FILE *out) {
@@ -11,7 +13,9 @@ static void usage(FILE *out) {
           "Converts a Hugging Face model folder (LlamaForCausalLM, MistralForCausalLM,\n"
           "Qwen2ForCausalLM: config.json, model.safetensors or sharded with\n"
           "model.safetensors.index.json, tokenizer.json, tokenizer_config.json,\n"
-          "generation_config.json) into a GGUF with llama.cpp's tensor names and keys.\n"
+          "generation_config.json) into a GGUF with llama.cpp's tensor names and keys;\n"
+          "WhisperForConditionalGeneration folders too. A whisper.cpp ggml-*.bin file\n"
+          "in place of HF_DIR becomes a Whisper GGUF with its tensors' types unchanged.\n"
           "  --type T   f32 f16 bf16 q8_0 q4_0 q4_k q6_k q4_k_m (default f16; any case).\n"
           "             1-D tensors stay F32; q4_k_m uses llama.cpp's mix rules.\n");
 }
@@ -43,7 +47,11 @@ int cmd_convert(int argc, char **argv) {
                                 .progress = cli_progress_bar,
                                 .progress_user_data = (void *)"convert"};
   char err[2048];
-  if (!hf_convert(&p, err, sizeof err)) {
+  bool ok =
+      ggml_whisper_is_file(pos[0])
+          ? ggml_whisper_convert(pos[0], pos[1], p.progress, p.progress_user_data, err, sizeof err)
+          : hf_convert(&p, err, sizeof err);
+  if (!ok) {
     fprintf(stderr, "anyinfer convert: %s\n", err);
     return 1;
   }

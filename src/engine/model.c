@@ -169,6 +169,15 @@ anyinfer_status anyinfer_model_load(const char *path, const anyinfer_model_param
   m->file.fd = -1;
   if ((st = ai_file_open(&m->file, path, p->use_mmap, &err))) goto fail;
   struct ai_reader reader = ai_file_reader(&m->file);
+  unsigned char magic[4];
+  if (reader.size >= 4 && ai_reader_read(&reader, 0, magic, 4, NULL) == ANYINFER_OK &&
+      !memcmp(magic, "lmgg", 4)) { /* 0x67676d6c little-endian: a whisper.cpp model */
+    st = ai_error_set(&err, ANYINFER_E_UNSUPPORTED,
+                      "model: %s is a whisper.cpp ggml file; convert it once with `anyinfer "
+                      "convert %s OUT.gguf`",
+                      path, path);
+    goto fail;
+  }
   if ((st = ai_gguf_read(&reader, &alloc, &m->gguf, &err))) goto fail;
   struct ai_vocab_desc vocab;
   if ((st = ai_vocab_desc_from_gguf(m->gguf, &vocab, &err)) ||

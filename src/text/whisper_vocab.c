@@ -106,3 +106,7 @@ const char *ai_whisper_language_code(const char *name) {
     if (strcmp(kLanguages[i].name, name) == 0) return kLanguages[i].code;
   return NULL;
 }
+
+const char *ai_whisper_language_code_at(int32_t i) {
+  return i >= 0 && i < (int32_t)(sizeof kLanguages / sizeof *kLanguages) ? kLanguages[i].code : "";
+}

@@ -37,5 +37,7 @@ int32_t ai_whisper_vocab_lang(const struct ai_whisper_vocab *v, const char *code
 /* Whisper's English name of a language code ("de" -> "german") and back; NULL if unknown. */
 const char *ai_whisper_language_name(const char *code);
 const char *ai_whisper_language_code(const char *name);
+/* Code of Whisper's i-th language token ("en" for 0, "yue" for 99); "" out of range. */
+const char *ai_whisper_language_code_at(int32_t i);
 
 #endif
