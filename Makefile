@@ -3,7 +3,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all build deps test test-asan run fuzz format clean
+.PHONY: all build deps test test-asan wasm run fuzz format clean
 
 all: build
 
@@ -15,7 +15,7 @@ build:
 deps:
 	scripts/install-deps.sh
 
-test: deps build
+test: deps build wasm
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	$(MAKE) test-asan
 
@@ -24,6 +24,11 @@ test-asan:
 	CC=clang cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DAI_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -LE slow
+
+# The WebAssembly build (cmake/wasm32-wasip1.cmake): build-wasm/anyinfer.wasm, the CLI as a WASI
+# module (node web/bin/anyinfer-wasm.mjs ARGS... runs it), and the C tests that run under WASI.
+wasm:
+	JOBS=$(JOBS) scripts/wasm-build.sh build-wasm
 
 # Builds libFuzzer targets (fuzz/fuzz_*.c) into build-fuzz/.
 fuzz:
@@ -38,4 +43,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz
+	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz build-wasm

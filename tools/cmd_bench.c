@@ -5,7 +5,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,11 +44,19 @@ static double run_once(anyinfer_session *s, const int32_t *tokens, int n, bool i
   return n / (now() - t0);
 }
 
+#ifdef __wasi__
+/* WASI has no resource usage; linear memory only grows, so its size is the peak. */
+static double peak_rss_mib(void) {
+  return (double)__builtin_wasm_memory_size(0) * 65536.0 / 1048576.0;
+}
+#else
+#include <sys/resource.h>
 static double peak_rss_mib(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   return (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB */
 }
+#endif
 
 static double median_of(double *v, long n) {
   qsort(v, (size_t)n, sizeof *v, cmp_double);

@@ -129,7 +129,8 @@ done:
 int cmd_template(int argc, char **argv) {
   (void)argc;
   (void)argv;
-  fprintf(stderr, "anyinfer: 'template' needs jansson, which this build lacks\n");
+  fprintf(stderr,
+          "anyinfer: 'template' needs jansson, which this build lacks (native builds only)\n");
   return 1;
 }
 #endif

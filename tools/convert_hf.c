@@ -314,7 +314,9 @@ bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
 #else
 
 bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
-  return fail(err, cap, "this anyinfer was built without jansson; cannot convert %s", p->dir);
+  return fail(err, cap,
+              "this anyinfer was built without jansson (native builds only); cannot convert %s",
+              p->dir);
 }
 
 #endif

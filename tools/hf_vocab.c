@@ -455,7 +455,8 @@ bool hf_vocab_load(const char *dir, const char *arch, struct hf_vocab *v, char *
 bool hf_vocab_load(const char *dir, const char *arch, struct hf_vocab *v, char *err,
                    size_t err_cap) {
   memset(v, 0, sizeof *v);
-  return fail(err, err_cap, "this anyinfer was built without jansson; cannot read %s", dir);
+  return fail(err, err_cap,
+              "this anyinfer was built without jansson (native builds only); cannot read %s", dir);
 }
 
 #endif

@@ -3,10 +3,54 @@
 #define _POSIX_C_SOURCE 200809L
 #include "base/threadpool.h"
 
-#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <unistd.h>
+
+#ifdef __wasi__
+/* wasm32-wasip1 has no threads (Debian's wasi-libc has no pthreads at all): creating a worker
+ * fails, so every pool runs its tasks on the caller alone, and a pool of one needs no locks. */
+#include <errno.h>
+typedef int pthread_t;
+typedef int pthread_mutex_t;
+typedef int pthread_cond_t;
+static int pthread_create(pthread_t *t, const void *attr, void *(*fn)(void *), void *arg) {
+  (void)t, (void)attr, (void)fn, (void)arg;
+  return EAGAIN;
+}
+static int pthread_join(pthread_t t, void **ret) {
+  (void)t, (void)ret;
+  return EINVAL;
+}
+static int pthread_mutex_init(pthread_mutex_t *m, const void *attr) {
+  (void)attr;
+  return *m = 0;
+}
+static int pthread_mutex_lock(pthread_mutex_t *m) {
+  return (void)m, 0;
+}
+static int pthread_mutex_unlock(pthread_mutex_t *m) {
+  return (void)m, 0;
+}
+static int pthread_mutex_destroy(pthread_mutex_t *m) {
+  return (void)m, 0;
+}
+static int pthread_cond_init(pthread_cond_t *c, const void *attr) {
+  (void)attr;
+  return *c = 0;
+}
+static int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
+  return (void)c, (void)m, 0;
+}
+static int pthread_cond_broadcast(pthread_cond_t *c) {
+  return (void)c, 0;
+}
+static int pthread_cond_destroy(pthread_cond_t *c) {
+  return (void)c, 0;
+}
+#else
+#include <pthread.h>
+#endif
 
 /* Spins (pauses, then yields) before a worker sleeps: some milliseconds, long enough to span the
  * gap between two tokens' ops, short enough that an idle session costs no CPU. */
