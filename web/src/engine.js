@@ -1,0 +1,402 @@
+// anyinfer in the page (or a worker, or Node): build-wasm/anyinfer-web.wasm (web/wasm/anyinfer_web.c)
+// behind an API shaped like the OpenAI SDK's:
+//   const engine = await createEngine({ model: url, onProgress });
+//   for await (const chunk of engine.chat.completions.create({ messages, stream: true }))
+//     out.textContent += chunk.choices[0]?.delta?.content ?? '';
+// createEngine({ worker: true }) runs the same engine in a Web Worker (web/src/worker.js).
+import { AnyinferError } from './errors.js';
+import { fetchModel } from './fetch.js';
+import { WasiExit, createWasi } from './wasi.js';
+
+export { AnyinferError } from './errors.js';
+export { clearModelCache } from './fetch.js';
+
+const DEFAULT_WASM_URL = new URL('../../build-wasm/anyinfer-web.wasm', import.meta.url);
+const ERR_CAP = 1024;
+const FINISH = ['stop', 'length', 'stop', 'stop', 'length']; // by anyinfer_stop_reason
+const MODEL_PATH = 'model.gguf';
+
+async function compileModule(url) {
+  const href = new URL(url, globalThis.location?.href).href;
+  try {
+    if (href.startsWith('file:')) {
+      const { readFile } = await import('node:fs/promises');
+      return await WebAssembly.compile(await readFile(new URL(href)));
+    }
+    const response = await fetch(href);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return WebAssembly.compileStreaming
+      ? await WebAssembly.compileStreaming(response)
+      : await WebAssembly.compile(await response.arrayBuffer());
+  } catch (e) {
+    throw new AnyinferError('ERR_WASM', `${href}: cannot load the anyinfer module: ${e.message}`,
+                            { cause: e });
+  }
+}
+
+// Lets the page paint between tokens: a macrotask without setTimeout's 4 ms clamp.
+function yieldToHost() {
+  if (typeof MessageChannel === 'undefined') return new Promise((r) => setTimeout(r, 0));
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(0);
+  });
+}
+
+// The instance and the C strings and buffers it is called with.
+class Runtime {
+  constructor(instance, wasi) {
+    this.x = instance.exports;
+    this.wasi = wasi;
+    this.enc = new TextEncoder();
+    this.dec = new TextDecoder();
+  }
+  mem() {
+    return new Uint8Array(this.x.memory.buffer);
+  }
+  alloc(n) {
+    const p = this.x.aiw_malloc(n);
+    if (!p) throw new AnyinferError('ERR_GENERATE', `out of wasm memory (${n} bytes)`);
+    return p;
+  }
+  // A NUL-terminated copy of a JS string; [ptr, byte length].
+  str(s) {
+    const b = this.enc.encode(s);
+    const p = this.alloc(b.length + 1);
+    const m = this.mem();
+    m.set(b, p);
+    m[p + b.length] = 0;
+    return [p, b.length];
+  }
+  // An array of pointers to copies of the strings; [array ptr, [string ptrs]].
+  strArray(list) {
+    const ptrs = list.map((s) => this.str(s)[0]);
+    const arr = this.alloc(4 * Math.max(1, ptrs.length));
+    const v = new DataView(this.x.memory.buffer);
+    ptrs.forEach((p, i) => v.setUint32(arr + 4 * i, p, true));
+    return [arr, ptrs];
+  }
+  cstr(p, len) {
+    if (!p) return '';
+    const m = this.mem();
+    let end = p;
+    if (len === undefined) while (m[end]) end++;
+    else end = p + len;
+    return this.dec.decode(m.subarray(p, end));
+  }
+  bytes(p, len) {
+    return this.mem().slice(p, p + len);
+  }
+  free(...ptrs) {
+    for (const p of ptrs.flat()) if (p) this.x.aiw_free(p);
+  }
+  // Runs fn(errPtr, ERR_CAP); a zero result becomes AnyinferError(code) with the engine's text.
+  call(code, fn) {
+    const err = this.alloc(ERR_CAP);
+    this.mem()[err] = 0;
+    try {
+      const r = fn(err, ERR_CAP);
+      if (!r) throw new AnyinferError(code, this.cstr(err) || 'unknown error');
+      return r;
+    } catch (e) {
+      if (e instanceof WasiExit) throw new AnyinferError(code, `the engine exited (${e.code})`);
+      throw e;
+    } finally {
+      this.free(err);
+    }
+  }
+}
+
+function samplerArgs(req) {
+  const num = (v, def, name, lo, hi) => {
+    const x = v ?? def;
+    if (typeof x !== 'number' || !(x >= lo && x <= hi)) {
+      throw new AnyinferError('ERR_ARGUMENT', `${name}: ${v} is outside [${lo}, ${hi}]`);
+    }
+    return x;
+  };
+  const stop = req.stop == null ? [] : Array.isArray(req.stop) ? req.stop : [req.stop];
+  if (stop.length > 8 || stop.some((s) => typeof s !== 'string' || !s)) {
+    throw new AnyinferError('ERR_ARGUMENT', 'stop: at most 8 non-empty strings');
+  }
+  return {
+    maxTokens: num(req.max_completion_tokens ?? req.max_tokens, -1, 'max_tokens', -1, 1 << 24),
+    temperature: num(req.temperature, 0.8, 'temperature', 0, 100),
+    topK: num(req.top_k, 40, 'top_k', 0, 1 << 20),
+    topP: num(req.top_p, 0.95, 'top_p', 0, 1),
+    minP: num(req.min_p, 0.05, 'min_p', 0, 1),
+    repeatPenalty: num(req.repeat_penalty, 1, 'repeat_penalty', 0, 100),
+    seed: num(req.seed, Math.floor(Math.random() * 2 ** 32), 'seed', 0, 2 ** 32 - 1) >>> 0,
+    stop,
+  };
+}
+
+/**
+ * The engine on this thread. Options: model (URL, File/Blob or ArrayBuffer; required),
+ * onProgress(event), wasmUrl (default: build-wasm/anyinfer-web.wasm of this checkout), cache
+ * (default true: Cache API), nCtx (0: the model's, at most 4096), onLog(line), signal.
+ */
+export async function createLocalEngine(options = {}) {
+  const { model, onProgress, wasmUrl = DEFAULT_WASM_URL, cache = true, nCtx = 0, onLog, signal } =
+    options;
+  if (model == null) throw new AnyinferError('ERR_ARGUMENT', 'createEngine: model is required');
+  const [module, file] = await Promise.all([
+    compileModule(wasmUrl),
+    fetchModel(model, { onProgress, cache, signal }),
+  ]);
+  const files = new Map([[MODEL_PATH, file.bytes]]);
+  const wasi = createWasi({ args: ['anyinfer-web'], files, stderr: (l) => onLog?.(l) });
+  let instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.imports });
+  } catch (e) {
+    throw new AnyinferError('ERR_WASM', `cannot instantiate the anyinfer module: ${e.message}`,
+                            { cause: e });
+  }
+  wasi.setMemory(instance.exports.memory);
+  instance.exports._initialize();
+  const rt = new Runtime(instance, wasi);
+  onProgress?.({ phase: 'load', loaded: 0, total: file.bytes.length, fraction: 0 });
+  const [pathPtr] = rt.str(`/${MODEL_PATH}`);
+  let modelPtr, sessionPtr;
+  try {
+    modelPtr = rt.call('ERR_MODEL_LOAD', (e, c) => rt.x.aiw_model_load(pathPtr, e, c));
+  } finally {
+    rt.free(pathPtr);
+    files.delete(MODEL_PATH); // the engine holds the weights now
+    wasi.flush();
+  }
+  sessionPtr = rt.call('ERR_SESSION', (e, c) => rt.x.aiw_session_create(modelPtr, nCtx, e, c));
+  onProgress?.({ phase: 'load', loaded: file.bytes.length, total: file.bytes.length, fraction: 1 });
+  const info = {
+    name: rt.cstr(rt.x.aiw_model_str(modelPtr, 1)) || file.name,
+    architecture: rt.cstr(rt.x.aiw_model_str(modelPtr, 0)),
+    type: rt.cstr(rt.x.aiw_model_str(modelPtr, 2)),
+    fileBytes: rt.x.aiw_model_num(modelPtr, 0),
+    parameters: rt.x.aiw_model_num(modelPtr, 1),
+    vocabulary: rt.x.aiw_model_num(modelPtr, 2),
+    contextTrain: rt.x.aiw_model_num(modelPtr, 3),
+    context: rt.x.aiw_session_n_ctx(sessionPtr),
+    fromCache: file.fromCache,
+    source: typeof model === 'string' || model instanceof URL ? String(model) : file.name,
+  };
+  let busy = false, disposed = false;
+
+  const guard = () => {
+    if (disposed) throw new AnyinferError('ERR_DISPOSED', 'the engine was unloaded');
+    if (busy) throw new AnyinferError('ERR_BUSY', 'one request at a time: the last one is still running');
+  };
+
+  const renderChat = (messages) => {
+    if (!Array.isArray(messages) || messages.length === 0) {
+      throw new AnyinferError('ERR_ARGUMENT', 'messages: a non-empty array of {role, content}');
+    }
+    const text = (c) => (typeof c === 'string' ? c : Array.isArray(c)
+      ? c.filter((p) => p?.type === 'text').map((p) => p.text).join('') : c == null ? '' : String(c));
+    const [roles, rolePtrs] = rt.strArray(messages.map((m) => String(m.role ?? 'user')));
+    const [contents, contentPtrs] = rt.strArray(messages.map((m) => text(m.content)));
+    try {
+      const p = rt.call('ERR_TEMPLATE', (e, c) =>
+        rt.x.aiw_chat_render(modelPtr, roles, contents, messages.length, e, c));
+      const s = rt.cstr(p);
+      rt.free(p);
+      return s;
+    } finally {
+      rt.free(roles, rolePtrs, contents, contentPtrs);
+    }
+  };
+
+  // Steps one generation; yields {text, token, done, reason} per step, then stats.
+  async function* steps(prompt, parseSpecial, req) {
+    guard();
+    const s = samplerArgs(req);
+    busy = true;
+    const [textPtr, textLen] = rt.str(prompt);
+    const [stops, stopPtrs] = rt.strArray(s.stop);
+    let run = 0;
+    const t0 = performance.now();
+    try {
+      run = rt.call('ERR_GENERATE', (e, c) => rt.x.aiw_run_start(sessionPtr, modelPtr, textPtr,
+        textLen, parseSpecial ? 1 : 0, s.maxTokens, s.temperature, s.topK, s.topP, s.minP,
+        s.repeatPenalty, s.seed, stops, s.stop.length, e, c));
+    } catch (e) {
+      busy = false;
+      rt.free(textPtr, stops, stopPtrs);
+      if (/do(es)? not fit/.test(e.message)) e.code = 'ERR_CONTEXT_FULL';
+      throw e;
+    }
+    const t1 = performance.now();
+    const ids = [];
+    let lastYield = t1, reason = 1;
+    try {
+      for (;;) {
+        if (req.signal?.aborted) {
+          rt.x.aiw_run_cancel(run);
+          const text = rt.cstr(rt.x.aiw_run_text(run), rt.x.aiw_run_len(run));
+          if (text) yield { text, token: -1 };
+          reason = 3;
+          break;
+        }
+        if (rt.x.aiw_run_step(run) !== 0) {
+          throw new AnyinferError('ERR_GENERATE', rt.cstr(rt.x.aiw_run_error(run)));
+        }
+        const done = rt.x.aiw_run_done(run) !== 0;
+        reason = rt.x.aiw_run_reason(run);
+        const token = rt.x.aiw_run_token(run);
+        if (!(done && reason === 0) && !(done && reason === 4)) ids.push(token);
+        const text = rt.cstr(rt.x.aiw_run_text(run), rt.x.aiw_run_len(run));
+        if (text) yield { text, token };
+        if (done) break;
+        if (performance.now() - lastYield > 12) {
+          await yieldToHost();
+          lastYield = performance.now();
+        }
+      }
+      const t2 = performance.now();
+      yield {
+        done: true,
+        reason,
+        stats: {
+          prompt_tokens: rt.x.aiw_run_n_prompt(run),
+          cached_tokens: rt.x.aiw_run_n_cached(run),
+          completion_tokens: rt.x.aiw_run_n_generated(run),
+          prompt_seconds: (t1 - t0) / 1000,
+          generate_seconds: (t2 - t1) / 1000,
+          token_ids: ids,
+        },
+      };
+    } finally {
+      rt.x.aiw_run_free(run);
+      rt.free(textPtr, stops, stopPtrs);
+      wasi.flush();
+      busy = false;
+    }
+  }
+
+  let counter = 0;
+  const makeId = (prefix) => `${prefix}-${Date.now().toString(36)}${(counter++).toString(36)}`;
+  const usageOf = (st) => ({
+    prompt_tokens: st.prompt_tokens,
+    completion_tokens: st.completion_tokens,
+    total_tokens: st.prompt_tokens + st.completion_tokens,
+    prompt_tokens_details: { cached_tokens: st.cached_tokens },
+  });
+  const extra = (st) => ({
+    backend: 'cpu',
+    prompt_seconds: st.prompt_seconds,
+    generate_seconds: st.generate_seconds,
+    tokens_per_second: st.generate_seconds > 0 ? st.completion_tokens / st.generate_seconds : 0,
+    token_ids: st.token_ids,
+  });
+
+  async function* chatStream(req) {
+    const prompt = renderChat(req.messages);
+    const id = makeId('chatcmpl'), created = Math.floor(Date.now() / 1000);
+    const chunk = (delta, finish, more = {}) => ({
+      id, object: 'chat.completion.chunk', created, model: info.name,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...more,
+    });
+    yield chunk({ role: 'assistant', content: '' }, null);
+    for await (const step of steps(prompt, true, req)) {
+      if (!step.done) yield chunk({ content: step.text }, null);
+      else yield chunk({}, FINISH[step.reason], { usage: usageOf(step.stats), x_anyinfer: extra(step.stats) });
+    }
+  }
+
+  async function collect(gen) {
+    let text = '', last;
+    for await (const step of gen) {
+      if (step.done) last = step;
+      else text += step.text;
+    }
+    return { text, reason: FINISH[last.reason], stats: last.stats };
+  }
+
+  const engine = {
+    backend: 'cpu',
+    backendNote: 'wasm CPU (SIMD128, one thread); WebGPU is not in this build yet',
+    model: info,
+    chat: {
+      completions: {
+        /** OpenAI's chat.completions.create: stream: true gives an async iterable of chunks. */
+        create(req = {}) {
+          if (req.stream) return chatStream(req);
+          return (async () => {
+            const prompt = renderChat(req.messages);
+            const r = await collect(steps(prompt, true, req));
+            return {
+              id: makeId('chatcmpl'), object: 'chat.completion', created: Math.floor(Date.now() / 1000),
+              model: info.name,
+              choices: [{ index: 0, message: { role: 'assistant', content: r.text }, logprobs: null,
+                          finish_reason: r.reason }],
+              usage: usageOf(r.stats), x_anyinfer: extra(r.stats),
+            };
+          })();
+        },
+      },
+    },
+    completions: {
+      /** OpenAI's (legacy) completions on a raw prompt (BOS added, special tokens as text). */
+      async create(req = {}) {
+        if (typeof req.prompt !== 'string') throw new AnyinferError('ERR_ARGUMENT', 'prompt: a string');
+        const r = await collect(steps(req.prompt, false, req));
+        return {
+          id: makeId('cmpl'), object: 'text_completion', created: Math.floor(Date.now() / 1000),
+          model: info.name, choices: [{ index: 0, text: r.text, logprobs: null, finish_reason: r.reason }],
+          usage: usageOf(r.stats), x_anyinfer: extra(r.stats),
+        };
+      },
+    },
+    /** The prompt text the chat template makes of messages (assistant turn opened). */
+    async renderChat(messages) {
+      guard();
+      return renderChat(messages);
+    },
+    /** Token ids of text (BOS as the vocabulary asks). */
+    async tokenize(text, { special = false } = {}) {
+      guard();
+      const [p, len] = rt.str(String(text));
+      try {
+        let cap = len + 8;
+        for (;;) {
+          const out = rt.alloc(4 * cap);
+          try {
+            const n = rt.call('ERR_ARGUMENT', (e, c) => 1 + rt.x.aiw_tokenize(modelPtr, p, len,
+              special ? 1 : 0, out, cap, e, c)) - 1;
+            if (n <= cap) return Array.from(new Int32Array(rt.x.memory.buffer, out, n));
+            cap = n;
+          } finally {
+            rt.free(out);
+          }
+        }
+      } finally {
+        rt.free(p);
+      }
+    },
+    /** Frees the session and the model; the engine cannot be used afterwards. */
+    async unload() {
+      if (disposed) return;
+      guard();
+      disposed = true;
+      rt.x.aiw_session_free(sessionPtr);
+      rt.x.aiw_model_free(modelPtr);
+    },
+  };
+  return engine;
+}
+
+/**
+ * createEngine(options): createLocalEngine's options, plus worker: true to run the engine in a
+ * Web Worker (the page never blocks; same API).
+ */
+export async function createEngine(options = {}) {
+  if (options.worker) {
+    const { createWorkerEngine } = await import('./worker-client.js');
+    return createWorkerEngine(options);
+  }
+  return createLocalEngine(options);
+}
