@@ -3,7 +3,7 @@
 // Q4_0) by URL in a Web Worker, chats at temperature 0 and sees the reply streamed in several
 // updates; the reply's token ids and text equal the native CLI's `run --chat --temp 0`. Reloaded
 // (now on the page's own thread) it finds the model in the Cache API with no second download and
-// gives the same reply again. A screenshot is kept at $ANYINFER_BUILD/artifacts/browser_demo.png.
+// gives the same reply again, and again from the same GGUF picked as a local file. A screenshot is kept at $ANYINFER_BUILD/artifacts/browser_demo.png.
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -145,6 +145,14 @@ try {
   const b = await chat();
   t.check(b.ids === nativeIds, `page thread: token ids\n browser: ${b.ids}\n  native: ${nativeIds}`);
   t.check(b.text === nativeText, 'page thread: text');
+
+  // A GGUF picked from the device (File), in a worker again.
+  await page.goto(`${base}/web/demo/`);
+  await page.setInputFiles('#model-file', path.join(dir, model));
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
+  t.check(/qwen2 · qwen2 · Q4_0/.test(await page.textContent('#model-info')), 'local file: model info');
+  const c = await chat();
+  t.check(c.ids === nativeIds, `local file: token ids ${c.ids}`);
   t.check(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
 } catch (e) {
   t.check(false, e.stack);
