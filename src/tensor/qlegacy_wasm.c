@@ -80,53 +80,45 @@ void ai_quantize_q8_1_simd128(const float *x, void *vy, int64_t n) {
 
 /* ---- block decoders ------------------------------------------------------------------------ */
 
-QW_INLINE struct qw128 load_q4_0(const uint8_t *p) { /* (q - 8) * d */
-  struct qw128 w;
-  qw_nibbles(p + 2, &w.lo, &w.hi);
-  w.lo = wasm_i8x16_sub(w.lo, wasm_i8x16_splat(8));
-  w.hi = wasm_i8x16_sub(w.hi, wasm_i8x16_splat(8));
-  w.d = ai_fp16_to_fp32(qw_rd16(p));
+QW_INLINE struct qw16 load_q4_0(const uint8_t *p) { /* (q - 8) * d: offset 8 */
+  struct qw16 w;
+  qw_nibbles(p + 2, &w);
+  w.d = qw_fp16(qw_rd16(p));
   w.m = 0.0f;
   return w;
 }
 
-QW_INLINE struct qw128 load_q4_1(const uint8_t *p) { /* q * d + m */
-  struct qw128 w;
-  qw_nibbles(p + 4, &w.lo, &w.hi);
-  w.d = ai_fp16_to_fp32(qw_rd16(p));
-  w.m = ai_fp16_to_fp32(qw_rd16(p + 2));
+QW_INLINE struct qw16 load_q4_1(const uint8_t *p) { /* q * d + m */
+  struct qw16 w;
+  qw_nibbles(p + 4, &w);
+  w.d = qw_fp16(qw_rd16(p));
+  w.m = qw_fp16(qw_rd16(p + 2));
   return w;
 }
 
-QW_INLINE struct qw128 load_q5_0(const uint8_t *p) { /* (q - 16) * d, q = nibble | bit << 4 */
-  struct qw128 w;
-  v128_t bl, bh;
-  qw_nibbles(p + 6, &w.lo, &w.hi);
-  qw_bit4(qw_rd32(p + 2), &bl, &bh);
-  w.lo = wasm_i8x16_sub(wasm_v128_or(w.lo, bl), wasm_i8x16_splat(16));
-  w.hi = wasm_i8x16_sub(wasm_v128_or(w.hi, bh), wasm_i8x16_splat(16));
-  w.d = ai_fp16_to_fp32(qw_rd16(p));
+QW_INLINE struct qw16 load_q5_0(const uint8_t *p) { /* (q - 16) * d, q = nibble | bit << 4 */
+  struct qw16 w;
+  qw_nibbles(p + 6, &w);
+  qw_bit4(qw_rd32(p + 2), &w);
+  w.d = qw_fp16(qw_rd16(p));
   w.m = 0.0f;
   return w;
 }
 
-QW_INLINE struct qw128 load_q5_1(const uint8_t *p) { /* q * d + m */
-  struct qw128 w;
-  v128_t bl, bh;
-  qw_nibbles(p + 8, &w.lo, &w.hi);
-  qw_bit4(qw_rd32(p + 4), &bl, &bh);
-  w.lo = wasm_v128_or(w.lo, bl);
-  w.hi = wasm_v128_or(w.hi, bh);
-  w.d = ai_fp16_to_fp32(qw_rd16(p));
-  w.m = ai_fp16_to_fp32(qw_rd16(p + 2));
+QW_INLINE struct qw16 load_q5_1(const uint8_t *p) { /* q * d + m */
+  struct qw16 w;
+  qw_nibbles(p + 8, &w);
+  qw_bit4(qw_rd32(p + 4), &w);
+  w.d = qw_fp16(qw_rd16(p));
+  w.m = qw_fp16(qw_rd16(p + 2));
   return w;
 }
 
-QW_INLINE struct qw128 load_q8_0(const uint8_t *p) {
-  struct qw128 w;
-  w.lo = wasm_v128_load(p + 2);
-  w.hi = wasm_v128_load(p + 18);
-  w.d = ai_fp16_to_fp32(qw_rd16(p));
+QW_INLINE struct qw16 load_q8_0(const uint8_t *p) {
+  struct qw16 w;
+  qw_split_i8(wasm_v128_load(p + 2), &w.e0, &w.o0);
+  qw_split_i8(wasm_v128_load(p + 18), &w.e1, &w.o1);
+  w.d = qw_fp16(qw_rd16(p));
   w.m = 0.0f;
   return w;
 }
@@ -136,22 +128,22 @@ QW_INLINE struct qw128 load_q8_0(const uint8_t *p) {
 void ai_gemm_q4_0_q8_0_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q4_0, 18, 1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(load_q4_0, 18, 8, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 void ai_gemm_q4_1_q8_1_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q4_1, 20, 1, 1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(load_q4_1, 20, 0, 1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 void ai_gemm_q5_0_q8_0_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q5_0, 22, 1, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(load_q5_0, 22, 16, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 void ai_gemm_q5_1_q8_1_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q5_1, 24, 1, 1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(load_q5_1, 24, 0, 1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 void ai_gemm_q8_0_q8_0_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
