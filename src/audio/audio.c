@@ -3,10 +3,18 @@
  * interleaved floats. */
 #include "audio/audio.h"
 
+#include <stdbool.h>
+
 #include "audio/resample.h"
 #include "format/wav.h"
 
 #define BLOCK_SAMPLES 65536 /* interleaved samples decoded per block of a WAV */
+
+/* n floats can be allocated at all: n >= 1 and n x sizeof(float) fits in size_t (not a given on
+ * 32-bit targets such as wasm32 for a long recording). */
+static bool fits(int64_t n) {
+  return n >= 1 && (uint64_t)n <= SIZE_MAX / sizeof(float);
+}
 
 /* out[i] = the mean of frame i's n_channels samples, summed in float in channel order (numpy's
  * float32 mean for two channels; a copy for one). */
@@ -29,7 +37,7 @@ static anyinfer_status finish(const struct ai_alloc *a, float *mono, int64_t n_f
     return ANYINFER_OK;
   }
   const int64_t n16 = ai_resample_n_out(n_frames, rate, AI_AUDIO_RATE);
-  float *res = ai_calloc(a, (size_t)n16, sizeof *res);
+  float *res = fits(n16) ? ai_calloc(a, (size_t)n16, sizeof *res) : NULL;
   anyinfer_status st =
       res ? ai_resample(a, mono, n_frames, rate, AI_AUDIO_RATE, res, err)
           : ai_error_set(err, ANYINFER_E_NOMEM, "audio: out of memory for %lld samples at 16 kHz",
@@ -57,7 +65,7 @@ anyinfer_status ai_audio_to_mono16k(const struct ai_alloc *alloc, const float *s
                         AI_WAV_MAX_RATE);
   }
   struct ai_alloc a = alloc ? *alloc : ai_alloc_default();
-  float *mono = ai_calloc(&a, (size_t)n_frames, sizeof *mono);
+  float *mono = fits(n_frames) ? ai_calloc(&a, (size_t)n_frames, sizeof *mono) : NULL;
   if (!mono) {
     return ai_error_set(err, ANYINFER_E_NOMEM, "audio: out of memory for %lld frames",
                         (long long)n_frames);
@@ -76,7 +84,7 @@ anyinfer_status ai_audio_load_wav(const struct ai_reader *r, const struct ai_all
   struct ai_alloc a = alloc ? *alloc : ai_alloc_default();
   const int ch = (int)wav.n_channels;
   const int64_t per_block = ch < BLOCK_SAMPLES ? BLOCK_SAMPLES / ch : 1;  // frames
-  float *mono = ai_calloc(&a, (size_t)wav.n_frames, sizeof *mono);
+  float *mono = fits(wav.n_frames) ? ai_calloc(&a, (size_t)wav.n_frames, sizeof *mono) : NULL;
   float *block = ai_calloc(&a, (size_t)(per_block * ch), sizeof *block);
   if (!mono || !block) {
     st = ai_error_set(err, ANYINFER_E_NOMEM, "audio: out of memory for %lld frames",

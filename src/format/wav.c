@@ -268,10 +268,10 @@ anyinfer_status ai_wav_decode(const struct ai_reader *r, const struct ai_wav *wa
   const unsigned bps = bytes_per_sample(wav->encoding);
   const size_t per_block = 4096 / 24 * 24 / bps;  // samples per read: 24 divides by 1,2,3,4,8
   uint8_t buf[4096];
-  size_t total = (size_t)n * wav->n_channels;
+  const uint64_t total = (uint64_t)n * wav->n_channels;  // fits: n_frames x block_align did
   uint64_t pos = wav->data_offset + (uint64_t)first * wav->block_align;
-  for (size_t done = 0; done < total;) {
-    const size_t count = total - done < per_block ? total - done : per_block;
+  for (uint64_t done = 0; done < total;) {
+    const size_t count = total - done < per_block ? (size_t)(total - done) : per_block;
     anyinfer_status st = ai_reader_read(r, pos, buf, count * bps, err);
     if (st != ANYINFER_OK) return st;
     convert(wav->encoding, buf, count, out + done);
@@ -300,7 +300,9 @@ anyinfer_status ai_wav_read(const struct ai_reader *r, const struct ai_alloc *al
   struct ai_alloc a = alloc ? *alloc : ai_alloc_default();
   size_t count;
   float *pcm = NULL;
-  if (ai_mul_size((size_t)info->n_frames, info->n_channels, &count)) {
+  // n_frames can exceed SIZE_MAX on 32-bit targets (wasm32): check before narrowing.
+  if ((uint64_t)info->n_frames <= SIZE_MAX &&
+      ai_mul_size((size_t)info->n_frames, info->n_channels, &count)) {
     pcm = ai_calloc(&a, count, sizeof *pcm);
   }
   if (!pcm) {
