@@ -36,7 +36,7 @@ static json_t *completion_choice(const struct srv_stream_fmt *f, int32_t index, 
     char *joined = malloc(n_echo + len + 1);
     if (joined) {
       memcpy(joined, echo, n_echo);
-      memcpy(joined + n_echo, text, len);
+      if (len) memcpy(joined + n_echo, text, len);
     }
     t = joined ? srv_text_json(joined, n_echo + len) : NULL;
     free(joined);

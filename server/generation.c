@@ -398,7 +398,7 @@ size_t srv_stream_read(struct srv_stream_fmt *f, char *buf, size_t max) {
     pthread_mutex_unlock(&job->mu);
   }
   size_t n = f->out_len - f->out_pos < max ? f->out_len - f->out_pos : max;
-  memcpy(buf, f->out + f->out_pos, n);
+  if (n) memcpy(buf, f->out + f->out_pos, n);
   f->out_pos += n;
   return n;
 }

@@ -106,8 +106,10 @@ static void seq_push(struct srv_seq *q, const anyinfer_step *st, bool has_token)
     q->text = grown;
     q->text_cap = cap;
   }
-  memcpy(q->text + q->text_len, st->text, st->len);
-  q->text_len += st->len;
+  if (st->len) {
+    memcpy(q->text + q->text_len, st->text, st->len);
+    q->text_len += st->len;
+  }
   if (has_token) {
     q->n_generated++;
     if (q->n_lp == q->cap_lp) {

@@ -106,6 +106,7 @@ int32_t anyinfer_generator_n_generated(const anyinfer_generator *g) {
 
 /* Appends to the step's text; ANYINFER_E_NOMEM leaves it unchanged. */
 static anyinfer_status append_text(anyinfer_generator *g, const char *text, size_t len) {
+  if (len == 0) return ANYINFER_OK;
   if (g->text_len + len > g->text_cap) {
     size_t cap = (g->text_len + len) * 2;
     char *grown = ai_realloc(&g->alloc, g->text, cap);
