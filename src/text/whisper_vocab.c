@@ -45,6 +45,10 @@ anyinfer_status ai_whisper_vocab_init(const struct ai_gguf *g, struct ai_whisper
                           need[i].name);
   v->n_timestamps = n - v->timestamp_begin;
   v->lang_begin = -1;
+  /* English-only models (tiny.en ... medium.en: 51864 tokens, whisper.cpp's is_multilingual
+   * test) keep the language tokens in their vocabulary but start with <|startoftranscript|>
+   * alone: no language, no task. */
+  if (n == 51864) return ANYINFER_OK;
   /* Languages: every <|xx|> token between <|startoftranscript|> and the task tokens. */
   int32_t end = v->translate >= 0 ? v->translate : v->transcribe;
   for (int32_t id = v->sot + 1; id < end && v->n_lang < AI_WHISPER_MAX_LANG; id++) {

@@ -21,7 +21,7 @@ struct ai_whisper_vocab {
   int32_t timestamp_begin; /* <|0.00|>; timestamp i (i * 0.02 s) is timestamp_begin + i */
   int32_t n_timestamps;    /* tokens from timestamp_begin to the end of the vocabulary */
   int32_t lang_begin;      /* first language token (<|en|>); -1 for an English-only model */
-  int32_t n_lang;
+  int32_t n_lang;          /* 0 for an English-only model (51864 tokens) */
   char lang[AI_WHISPER_MAX_LANG][8]; /* codes in token order: "en", "zh", ... */
 };
 
