@@ -7,6 +7,9 @@ if(MHD_FOUND AND JANSSON_FOUND)
   file(GLOB AI_SERVER_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/server/*.c)
   add_library(anyinfer_server STATIC ${AI_SERVER_SOURCES})
   target_include_directories(anyinfer_server PUBLIC ${CMAKE_SOURCE_DIR}/server)
+  # audio.c reads uploads with tools/audio_file.c and formats with tools/transcript_format.c,
+  # both compiled into the CLI that links this library.
+  target_include_directories(anyinfer_server PRIVATE ${CMAKE_SOURCE_DIR}/tools)
   target_compile_definitions(anyinfer_server PRIVATE _POSIX_C_SOURCE=200809L)
   target_link_libraries(anyinfer_server PUBLIC anyinfer_static PkgConfig::MHD PkgConfig::JANSSON
                                                Threads::Threads)

@@ -272,6 +272,12 @@ static void generate(struct srv_server *srv, const struct srv_endpoint_def *def,
                      const struct srv_request *r, struct srv_reply *out) {
   struct srv_error e;
   struct srv_model *sm = srv_registry_find(&srv->registry, r->model, &e);
+  if (sm && !sm->sched) {
+    srv_fail(&e, 400, "model_not_supported", "model",
+             "The model '%.200s' is a speech-to-text model (POST /v1/audio/transcriptions)",
+             sm->id);
+    sm = NULL;
+  }
   if (!sm) {
     srv_reply_error(out, &e);
     return;

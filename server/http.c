@@ -24,10 +24,12 @@ struct route {
   srv_handler_fn handler;
 };
 
-/* The one table. Issue 7 adds POST /v1/audio/transcriptions here. */
+/* The one table. */
 static const struct route routes[] = {
     {"POST", "/v1/chat/completions", false, true, srv_handle_chat},
     {"POST", "/v1/completions", false, true, srv_handle_completions},
+    {"POST", "/v1/audio/transcriptions", false, true, srv_handle_transcriptions},
+    {"POST", "/v1/audio/translations", false, true, srv_handle_translations},
     {"GET", "/v1/models", true, true, srv_handle_models},
     {"GET", "/health", false, false, srv_handle_health},
     {"GET", "/metrics", false, false, srv_handle_metrics},

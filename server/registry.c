@@ -1,6 +1,6 @@
 /* The models a server serves: loaded at start from files or directories, each with an id (file
- * stem or --alias) and its own scheduler. A model entry is where another kind (issue 7's Whisper)
- * would hang its own worker; routes stay in http.c's one table. */
+ * stem or --alias) and its own scheduler, or, for a Whisper model, its transcriber (audio.c);
+ * routes stay in http.c's one table. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +49,18 @@ static bool add_model(struct srv_registry *reg, const char *path, const char *al
   m->path = strdup(path);
   reg->n_models++;
   struct srv_error e;
-  if (!m->id || !m->path || !srv_sched_create(m->model, sp, &m->sched, &e)) {
+  anyinfer_model_info info;
+  anyinfer_model_get_info(m->model, &info);
+  if (m->id && m->path && strcmp(info.architecture, "whisper") == 0) { /* speech to text */
+    anyinfer_transcriber_params tp;
+    anyinfer_transcriber_default_params(&tp);
+    tp.n_threads = sp->n_threads;
+    if (anyinfer_transcriber_create(m->model, &tp, &m->transcriber) != ANYINFER_OK) {
+      fprintf(stderr, "anyinfer serve: '%s': cannot create a transcriber\n", path);
+      return false;
+    }
+    pthread_mutex_init(&m->transcribe_mu, NULL);
+  } else if (!m->id || !m->path || !srv_sched_create(m->model, sp, &m->sched, &e)) {
     fprintf(stderr, "anyinfer serve: '%s': %s\n", path,
             m->id && m->path ? e.message : "out of memory");
     return false;
@@ -117,6 +128,10 @@ bool srv_registry_load(struct srv_registry *reg, const char *const *paths, size_
 void srv_registry_free(struct srv_registry *reg) {
   for (size_t i = 0; i < reg->n_models; i++) {
     srv_sched_free(reg->models[i].sched);
+    if (reg->models[i].transcriber) {
+      anyinfer_transcriber_free(reg->models[i].transcriber);
+      pthread_mutex_destroy(&reg->models[i].transcribe_mu);
+    }
     anyinfer_model_free(reg->models[i].model);
     free(reg->models[i].id);
     free(reg->models[i].path);

@@ -393,7 +393,7 @@ fail:
 }
 
 void srv_sched_stop(struct srv_sched *s) {
-  if (!s->has_thread) return;
+  if (!s || !s->has_thread) return; /* NULL: a Whisper model has no scheduler */
   pthread_mutex_lock(&s->mu);
   s->is_stopping = true;
   pthread_cond_broadcast(&s->cv);
@@ -443,6 +443,10 @@ int32_t srv_sched_n_ctx(const struct srv_sched *s) {
 }
 
 void srv_sched_stats(struct srv_sched *s, struct srv_sched_stats *out) {
+  if (!s) { /* a Whisper model: no text generation to count */
+    *out = (struct srv_sched_stats){0};
+    return;
+  }
   pthread_mutex_lock(&s->mu);
   *out = s->stats;
   pthread_mutex_unlock(&s->mu);

@@ -128,7 +128,7 @@ struct srv_sched_params {
 bool srv_sched_create(anyinfer_model *model, const struct srv_sched_params *p,
                       struct srv_sched **out, struct srv_error *e);
 /* Stops the thread: queued and running sequences end ("stop"); the session stays until free.
- * Idempotent. */
+ * Idempotent; NULL allowed (a Whisper model has no scheduler). */
 void srv_sched_stop(struct srv_sched *s);
 /* Stops (if still running) and frees. NULL allowed. */
 void srv_sched_free(struct srv_sched *s);
@@ -142,6 +142,7 @@ struct srv_sched_stats {
   double busy_seconds; /* wall time inside forward passes */
   int32_t queued, active, n_slots;
 };
+/* NULL (a Whisper model) gives zeros. */
 void srv_sched_stats(struct srv_sched *s, struct srv_sched_stats *out);
 
 /* Allocates a job of n_seqs choices (refs 1: the caller). */
@@ -161,7 +162,10 @@ struct srv_model {
   char *id; /* file stem or alias */
   char *path;
   anyinfer_model *model;
-  struct srv_sched *sched;
+  struct srv_sched *sched; /* text models; NULL for Whisper */
+  /* Whisper models (audio.c): one transcription at a time under transcribe_mu */
+  anyinfer_transcriber *transcriber;
+  pthread_mutex_t transcribe_mu;
   int64_t created; /* file mtime, for /v1/models */
 };
 
@@ -281,6 +285,11 @@ void srv_handle_health(struct srv_server *srv, const char *body, size_t len, con
                        struct srv_reply *out);
 void srv_handle_metrics(struct srv_server *srv, const char *body, size_t len, const char *rest,
                         struct srv_reply *out);
+
+void srv_handle_transcriptions(struct srv_server *srv, const char *body, size_t len,
+                               const char *rest, struct srv_reply *out);
+void srv_handle_translations(struct srv_server *srv, const char *body, size_t len, const char *rest,
+                             struct srv_reply *out);
 
 /* Sets out to the error e (JSON body). */
 void srv_reply_error(struct srv_reply *out, const struct srv_error *e);
