@@ -1,9 +1,10 @@
 // The CLI built for wasm32-wasip1 (build-wasm/anyinfer.wasm) under Node's WASI against the native
 // CLI on the fixture models converted natively to F32 and Q4_0: byte-identical `info`, the same
 // greedy token ids and text from `run --temp 0`, the same `tokenize` ids, the same chat replies
-// from a pipe, byte-identical `synth` output; `bench` works and reports one thread; the
-// jansson-based commands say they are native-only; the module stays under its 1.5 MB budget.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// from a pipe, the same Whisper transcript of a WAV, byte-identical `synth` output; `bench` works
+// and reports one thread; the jansson-based commands say they are native-only; the module stays
+// under its 1.5 MB budget.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildWasm, makeCounter, native, root, wasm, wasmModule } from './lib.mjs';
@@ -45,6 +46,20 @@ try {
       same(`${what} chat`, both(['chat', '-m', model, '-n', '12', '--temp', '0'],
                                 'hi there\nwhat next?\n/exit\n'));
     }
+  }
+
+  // Whisper: the random-weight tiny fixture transcribes a WAV to the same (noise) text and
+  // timestamps; compressed formats need libsndfile, which the wasm build lacks, and say so.
+  const conv = native(['convert', path.join(root, 'tests/fixtures/whisper/tiny80'), 'tiny80.gguf',
+                       '--type', 'f32'], { cwd: dir });
+  if (t.check(conv.status === 0, `convert whisper tiny80: ${conv.stderr}`)) {
+    for (const f of ['speech_16000.wav', 'speech_16000_1s.flac'])
+      copyFileSync(path.join(root, 'tests/fixtures/audio', f), path.join(dir, f));
+    for (const format of ['text', 'srt'])
+      same(`transcribe ${format}`, both(['transcribe', '-m', 'tiny80.gguf', 'speech_16000.wav',
+                                         '--format', format, '-t', '1']));
+    const flac = wasm(['transcribe', '-m', 'tiny80.gguf', 'speech_16000_1s.flac'], { cwd: dir });
+    t.check(flac.status === 1 && /WAV only/.test(flac.stderr), `transcribe flac in wasm: ${flac.stderr}`);
   }
 
   const synth = (o) => ['synth', 'test-qwen2', '--type', 'Q4_0', '-o', o, '--seed', '7'];
