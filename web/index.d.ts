@@ -134,10 +134,43 @@ export interface Completion {
   x_anyinfer: AnyinferExtra;
 }
 
+export type TranscriptionFormat = 'json' | 'text' | 'verbose_json' | 'srt' | 'vtt';
+
+export interface TranscriptionRequest {
+  /** WAV bytes (any format the browser decodes where WebAudio exists). */
+  file: Blob | ArrayBuffer | ArrayBufferView;
+  response_format?: TranscriptionFormat;
+  /** Spoken language code ("en", "de"); detected when absent. Transcriptions only. */
+  language?: string;
+  prompt?: string;
+  /** First temperature in [0, 1] (default 0, with Whisper's fallback). */
+  temperature?: number;
+}
+
+export interface TranscriptionSegment {
+  id: number; seek: number; start: number; end: number; text: string; tokens: number[];
+  temperature: number; avg_logprob: number; compression_ratio: number; no_speech_prob: number;
+}
+
+/** response_format json gives {text}; verbose_json adds task, language, duration, segments;
+ *  text, srt and vtt give a string, exactly what `anyinfer transcribe --format F` prints. */
+export interface Transcription {
+  text: string;
+  task?: 'transcribe' | 'translate';
+  language?: string;
+  duration?: number;
+  segments?: TranscriptionSegment[];
+}
+
 export interface Engine {
   backend: 'cpu';
   backendNote?: string;
   model: ModelInfo;
+  /** Whisper models only (engine.model.architecture === 'whisper'). */
+  audio: {
+    transcriptions: { create(request: TranscriptionRequest): Promise<Transcription | string> };
+    translations: { create(request: Omit<TranscriptionRequest, 'language'>): Promise<Transcription | string> };
+  };
   chat: {
     completions: {
       create(request: ChatCompletionRequest & { stream: true }): AsyncIterable<ChatCompletionChunk>;

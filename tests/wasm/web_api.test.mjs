@@ -1,9 +1,10 @@
 // The JS host (web/src: the WASI shim, createEngine, the OpenAI-shaped API) under Node on the
 // fixture models converted natively to F32 and Q4_0: greedy completions and chats give the native
 // CLI's token ids and text; streamed chunks are shaped like OpenAI's; a second turn reuses the
-// cached prefix and answers as a fresh engine does; stop strings, max_tokens, abort; every failure
-// is an AnyinferError with its code and a message that names the problem.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// cached prefix and answers as a fresh engine does; stop strings, max_tokens, abort; Whisper's
+// audio.transcriptions gives the native CLI's output in every format; every failure is an
+// AnyinferError with its code and a message that names the problem.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -125,6 +126,34 @@ try {
       await engine.unload();
       await expectError('ERR_DISPOSED', /unloaded/, () => engine.tokenize('x'), `${what}: after unload`);
     }
+  }
+
+  // Whisper: audio.transcriptions.create gives what `anyinfer transcribe --format F` prints.
+  const wconv = native(['convert', path.join(root, 'tests/fixtures/whisper/tiny80'), 'tiny80.gguf',
+                        '--type', 'f32'], { cwd: dir });
+  if (t.check(wconv.status === 0, `convert whisper: ${wconv.stderr}`)) {
+    const wav = path.join(root, 'tests/fixtures/audio/speech_16000.wav');
+    const w = await createEngine({ model: pathToFileURL(path.join(dir, 'tiny80.gguf')) });
+    t.check(w.model.architecture === 'whisper', 'whisper model info');
+    const cli = (f) => String(native(['transcribe', '-m', 'tiny80.gguf', wav, '--format', f, '-t', '1'],
+                                     { cwd: dir }).stdout);
+    const file = readFileSync(wav);
+    const vj = await w.audio.transcriptions.create({ file, response_format: 'verbose_json' });
+    t.check(JSON.stringify(vj) === JSON.stringify(JSON.parse(cli('verbose_json'))),
+            `verbose_json ${JSON.stringify(vj).slice(0, 200)}`);
+    for (const f of ['text', 'srt', 'vtt']) {
+      t.check(await w.audio.transcriptions.create({ file: new Blob([file]), response_format: f }) === cli(f),
+              `transcription ${f}`);
+    }
+    const j = await w.audio.transcriptions.create({ file });
+    t.check(typeof j.text === 'string' && j.text === JSON.parse(cli('json')).text, 'json (default format)');
+    await expectError('ERR_ARGUMENT', /WAV only/, () => w.audio.transcriptions.create(
+      { file: readFileSync(path.join(root, 'tests/fixtures/audio/speech_16000_1s.flac')) }), 'flac without WebAudio');
+    await expectError('ERR_ARGUMENT', /response_format/, () => w.audio.transcriptions.create(
+      { file, response_format: 'xml' }), 'bad response_format');
+    await expectError('ERR_ARGUMENT', /Whisper model: use audio/, () => w.chat.completions.create(
+      { messages: [{ role: 'user', content: 'hi' }] }), 'chat on a Whisper model');
+    await w.unload();
   }
 
   writeFileSync(path.join(dir, 'junk.gguf'), 'this is not a GGUF file at all, just text');

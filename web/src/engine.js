@@ -170,7 +170,15 @@ export async function createLocalEngine(options = {}) {
     files.delete(MODEL_PATH); // the engine holds the weights now
     wasi.flush();
   }
-  sessionPtr = rt.call('ERR_SESSION', (e, c) => rt.x.aiw_session_create(modelPtr, nCtx, e, c));
+  const isWhisper = rt.cstr(rt.x.aiw_model_str(modelPtr, 0)) === 'whisper';
+  try {
+    sessionPtr = isWhisper
+      ? rt.call('ERR_SESSION', (e, c) => rt.x.aiw_transcriber_create(modelPtr, e, c))
+      : rt.call('ERR_SESSION', (e, c) => rt.x.aiw_session_create(modelPtr, nCtx, e, c));
+  } catch (e) {
+    rt.x.aiw_model_free(modelPtr);
+    throw e;
+  }
   onProgress?.({ phase: 'load', loaded: file.bytes.length, total: file.bytes.length, fraction: 1 });
   const info = {
     name: rt.cstr(rt.x.aiw_model_str(modelPtr, 1)) || file.name,
@@ -180,18 +188,24 @@ export async function createLocalEngine(options = {}) {
     parameters: rt.x.aiw_model_num(modelPtr, 1),
     vocabulary: rt.x.aiw_model_num(modelPtr, 2),
     contextTrain: rt.x.aiw_model_num(modelPtr, 3),
-    context: rt.x.aiw_session_n_ctx(sessionPtr),
+    context: isWhisper ? 0 : rt.x.aiw_session_n_ctx(sessionPtr),
     fromCache: file.fromCache,
     source: typeof model === 'string' || model instanceof URL ? String(model) : file.name,
   };
   let busy = false, disposed = false;
 
-  const guard = () => {
+  const guard = (needWhisper = false) => {
     if (disposed) throw new AnyinferError('ERR_DISPOSED', 'the engine was unloaded');
+    if (needWhisper !== isWhisper) {
+      throw new AnyinferError('ERR_ARGUMENT', isWhisper
+        ? `${info.name} is a Whisper model: use audio.transcriptions.create`
+        : `${info.name} is not a Whisper model: it cannot transcribe`);
+    }
     if (busy) throw new AnyinferError('ERR_BUSY', 'one request at a time: the last one is still running');
   };
 
   const renderChat = (messages) => {
+    guard();
     if (!Array.isArray(messages) || messages.length === 0) {
       throw new AnyinferError('ERR_ARGUMENT', 'messages: a non-empty array of {role, content}');
     }
@@ -316,10 +330,94 @@ export async function createLocalEngine(options = {}) {
     return { text, reason: FINISH[last.reason], stats: last.stats };
   }
 
+  // 16 kHz mono samples in wasm memory ([ptr, n]) from a WAV (decoded by the engine, as the CLI
+  // does) or, where WebAudio exists, any format the browser decodes.
+  async function audioSamples(file) {
+    const bytes = file instanceof ArrayBuffer ? new Uint8Array(file)
+      : ArrayBuffer.isView(file) ? new Uint8Array(file.buffer, file.byteOffset, file.byteLength)
+      : typeof Blob !== 'undefined' && file instanceof Blob ? new Uint8Array(await file.arrayBuffer())
+      : null;
+    if (!bytes) throw new AnyinferError('ERR_ARGUMENT', 'file: a File/Blob, ArrayBuffer or typed array');
+    const tag = String.fromCharCode(...bytes.subarray(0, 4));
+    const nOut = rt.alloc(4);
+    try {
+      if (tag === 'RIFF' || tag === 'RF64' || typeof OfflineAudioContext === 'undefined') {
+        const p = rt.alloc(bytes.length || 1);
+        rt.mem().set(bytes, p);
+        try {
+          const s = rt.call('ERR_ARGUMENT', (e, c) => rt.x.aiw_audio_file(p, bytes.length, nOut, e, c));
+          return [s, new DataView(rt.x.memory.buffer).getInt32(nOut, true)];
+        } finally {
+          rt.free(p);
+        }
+      }
+      let audio;
+      try {
+        audio = await new OfflineAudioContext(1, 1, 16000).decodeAudioData(bytes.slice().buffer);
+      } catch (e) {
+        throw new AnyinferError('ERR_ARGUMENT', `file: the browser cannot decode this audio (${e.message})`);
+      }
+      const ch = audio.numberOfChannels, n = audio.length;
+      const pcm = new Float32Array(n * ch);
+      for (let c = 0; c < ch; c++) {
+        const data = audio.getChannelData(c);
+        for (let i = 0; i < n; i++) pcm[i * ch + c] = data[i];
+      }
+      const p = rt.alloc(pcm.byteLength || 4);
+      new Float32Array(rt.x.memory.buffer, p, pcm.length).set(pcm);
+      try {
+        const s = rt.call('ERR_ARGUMENT', (e, c) =>
+          rt.x.aiw_audio_pcm(p, n, ch, audio.sampleRate, nOut, e, c));
+        return [s, new DataView(rt.x.memory.buffer).getInt32(nOut, true)];
+      } finally {
+        rt.free(p);
+      }
+    } finally {
+      rt.free(nOut);
+    }
+  }
+
+  async function transcribe(req, translate) {
+    guard(true);
+    const format = req.response_format ?? 'json';
+    if (!['json', 'text', 'verbose_json', 'srt', 'vtt'].includes(format)) {
+      throw new AnyinferError('ERR_ARGUMENT', `response_format: '${format}' is not json, text, verbose_json, srt or vtt`);
+    }
+    const temperature = req.temperature ?? 0;
+    if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 1)) {
+      throw new AnyinferError('ERR_ARGUMENT', `temperature: ${req.temperature} is outside [0, 1]`);
+    }
+    busy = true;
+    const ptrs = [];
+    try {
+      const [samples, n] = await audioSamples(req.file);
+      ptrs.push(samples);
+      const [fmt] = rt.str(String(format));
+      const [lang] = rt.str(translate ? '' : String(req.language ?? ''));
+      const [prompt] = rt.str(String(req.prompt ?? ''));
+      ptrs.push(fmt, lang, prompt);
+      const out = rt.call('ERR_GENERATE', (e, c) => rt.x.aiw_transcribe(sessionPtr, samples, n, fmt,
+        lang, translate ? 1 : 0, temperature, prompt, e, c));
+      const text = rt.cstr(out);
+      rt.free(out);
+      return format === 'json' || format === 'verbose_json' ? JSON.parse(text) : text;
+    } finally {
+      rt.free(ptrs);
+      wasi.flush();
+      busy = false;
+    }
+  }
+
   const engine = {
     backend: 'cpu',
     backendNote: 'wasm CPU (SIMD128, one thread); WebGPU is not in this build yet',
     model: info,
+    /** OpenAI's audio API over a Whisper model: file is a WAV (any format the browser decodes,
+     *  where WebAudio exists); response_format json (default), text, verbose_json, srt, vtt. */
+    audio: {
+      transcriptions: { create: (req = {}) => transcribe(req, false) },
+      translations: { create: (req = {}) => transcribe(req, true) },
+    },
     chat: {
       completions: {
         /** OpenAI's chat.completions.create: stream: true gives an async iterable of chunks. */
@@ -353,12 +451,11 @@ export async function createLocalEngine(options = {}) {
     },
     /** The prompt text the chat template makes of messages (assistant turn opened). */
     async renderChat(messages) {
-      guard();
       return renderChat(messages);
     },
     /** Token ids of text (BOS as the vocabulary asks). */
     async tokenize(text, { special = false } = {}) {
-      guard();
+      guard(isWhisper);
       const [p, len] = rt.str(String(text));
       try {
         let cap = len + 8;
@@ -380,9 +477,10 @@ export async function createLocalEngine(options = {}) {
     /** Frees the session and the model; the engine cannot be used afterwards. */
     async unload() {
       if (disposed) return;
-      guard();
+      if (busy) throw new AnyinferError('ERR_BUSY', 'one request at a time: the last one is still running');
       disposed = true;
-      rt.x.aiw_session_free(sessionPtr);
+      if (isWhisper) rt.x.aiw_transcriber_free(sessionPtr);
+      else rt.x.aiw_session_free(sessionPtr);
       rt.x.aiw_model_free(modelPtr);
     },
   };

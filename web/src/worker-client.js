@@ -93,6 +93,10 @@ export async function createWorkerEngine(options) {
         },
       },
     },
+    audio: {
+      transcriptions: { create: (req = {}) => request({ op: 'transcribe', request: req }) },
+      translations: { create: (req = {}) => request({ op: 'translate', request: req }) },
+    },
     completions: { create: ({ signal: _s, ...req } = {}) => request({ op: 'complete', request: req }) },
     renderChat: (messages) => request({ op: 'render', messages }),
     tokenize: (text, opts) => request({ op: 'tokenize', text, options: opts }),

@@ -1,6 +1,6 @@
 // The Web Worker side of createEngine({ worker: true }): one engine (createLocalEngine) per
 // worker, driven by worker-client.js. Messages in: {id, op: 'create'|'chat'|'complete'|
-// 'tokenize'|'render'|'abort'|'unload', ...}; out: {id, type: 'progress'|'log'|'chunk'|'result'|
+// 'transcribe'|'translate'|'tokenize'|'render'|'abort'|'unload', ...}; out: {id, type: 'progress'|'log'|'chunk'|'result'|
 // 'error', ...}.
 import { createLocalEngine } from './engine.js';
 
@@ -35,6 +35,9 @@ self.onmessage = async ({ data }) => {
       }
     } else if (op === 'complete') {
       post({ id, type: 'result', value: await engine.completions.create(data.request) });
+    } else if (op === 'transcribe' || op === 'translate') {
+      const api = op === 'transcribe' ? engine.audio.transcriptions : engine.audio.translations;
+      post({ id, type: 'result', value: await api.create(data.request) });
     } else if (op === 'tokenize') {
       post({ id, type: 'result', value: engine.tokenize(data.text, data.options) });
     } else if (op === 'render') {

@@ -7,12 +7,19 @@
  * aiw_run_start renders nothing itself; it tokenizes a prompt, keeps the longest prefix the
  * session's cache already holds, evaluates the rest, and creates a generator; each aiw_run_step
  * samples one token (greedy at temperature 0, the same step anyinfer_session_generate runs) and
- * evaluates it; aiw_run_token/_text/_len/_done/_reason read what the step produced. */
+ * evaluates it; aiw_run_token/_text/_len/_done/_reason read what the step produced.
+ *
+ * Speech: aiw_audio_file (WAV bytes) or aiw_audio_pcm (samples the host decoded) give 16 kHz mono
+ * samples as the CLI makes them; aiw_transcribe formats the transcript as `anyinfer transcribe
+ * --format F` prints it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "anyinfer.h"
+#include "audio/audio.h"       /* ai_audio_to_mono16k */
+#include "audio_file.h"        /* tools/: WAV bytes -> 16 kHz mono, as the CLI reads them */
+#include "transcript_format.h" /* tools/: text, json, verbose_json, srt, vtt as the CLI prints */
 
 #define AIW_EXPORT(name) __attribute__((export_name(#name)))
 
@@ -297,4 +304,82 @@ AIW_EXPORT(aiw_run_n_generated) int32_t aiw_run_n_generated(const struct aiw_run
 }
 AIW_EXPORT(aiw_run_error) const char *aiw_run_error(const struct aiw_run *r) {
   return r->err;
+}
+
+/* ---- speech ----------------------------------------------------------------------------- */
+
+/* 16 kHz mono samples (malloc'd, *n_out of them) of an audio file's bytes: WAV here, the one
+ * format the wasm build decodes itself. NULL with err on failure. */
+AIW_EXPORT(aiw_audio_file)
+float *aiw_audio_file(const void *data, size_t size, int32_t *n_out, char *err, size_t cap) {
+  struct ai_error e = {0};
+  float *out = NULL;
+  int64_t n = 0;
+  if (audio_file_decode(data, size, &out, &n, &e) != ANYINFER_OK || n > INT32_MAX) {
+    set_err(err, cap, "file", e.msg[0] ? e.msg : "too long");
+    free(out);
+    return NULL;
+  }
+  *n_out = (int32_t)n;
+  return out;
+}
+
+/* The same from interleaved float PCM the host decoded (n_frames x n_channels at rate Hz):
+ * down-mixed and resampled as the CLI does. */
+AIW_EXPORT(aiw_audio_pcm)
+float *aiw_audio_pcm(const float *pcm, int32_t n_frames, int32_t n_channels, int32_t rate,
+                     int32_t *n_out, char *err, size_t cap) {
+  struct ai_error e = {0};
+  const struct ai_alloc a = ai_alloc_default();
+  float *out = NULL;
+  int64_t n = 0;
+  if (ai_audio_to_mono16k(&a, pcm, n_frames, n_channels, rate, &out, &n, &e) != ANYINFER_OK ||
+      n > INT32_MAX) {
+    set_err(err, cap, "file", e.msg[0] ? e.msg : "too long");
+    ai_free(&a, out);
+    return NULL;
+  }
+  *n_out = (int32_t)n;
+  return out;
+}
+
+AIW_EXPORT(aiw_transcriber_create)
+anyinfer_transcriber *aiw_transcriber_create(const anyinfer_model *m, char *err, size_t cap) {
+  anyinfer_transcriber *tr = NULL;
+  anyinfer_status st = anyinfer_transcriber_create(m, NULL, &tr);
+  if (st != ANYINFER_OK) set_err(err, cap, "transcriber", anyinfer_status_str(st));
+  return tr;
+}
+
+AIW_EXPORT(aiw_transcriber_free) void aiw_transcriber_free(anyinfer_transcriber *tr) {
+  anyinfer_transcriber_free(tr);
+}
+
+/* Transcribes (or translates) n samples of 16 kHz mono audio and returns the transcript in
+ * format ("text", "json", "verbose_json", "srt", "vtt") as a malloc'd string. language NULL or
+ * "" detects it; prompt may be NULL; temperature 0 with fallback, as the CLI's defaults. */
+AIW_EXPORT(aiw_transcribe)
+char *aiw_transcribe(anyinfer_transcriber *tr, const float *samples, int32_t n, const char *format,
+                     const char *language, int32_t translate, float temperature, const char *prompt,
+                     char *err, size_t cap) {
+  enum transcript_format f;
+  if (!transcript_format_parse(format, &f)) {
+    set_err(err, cap, "response_format", "must be text, json, verbose_json, srt or vtt");
+    return NULL;
+  }
+  anyinfer_transcribe_params p;
+  anyinfer_transcribe_default_params(&p);
+  p.language = language && *language ? language : NULL;
+  p.translate = translate != 0;
+  p.temperature = temperature;
+  p.prompt = prompt && *prompt ? prompt : NULL;
+  anyinfer_transcript *t = NULL;
+  if (anyinfer_transcribe(tr, samples, n > 0 ? (size_t)n : 0, &p, &t) != ANYINFER_OK) {
+    set_err(err, cap, "transcribe", anyinfer_transcriber_last_error(tr));
+    return NULL;
+  }
+  char *text = transcript_format(t, f, p.translate ? "translate" : "transcribe");
+  if (!text) set_err(err, cap, "transcribe", "out of memory");
+  anyinfer_transcript_free(t);
+  return text;
 }
