@@ -239,7 +239,8 @@ typedef struct anyinfer_session_params {
   int32_t n_batch;     /* most tokens per forward pass (default 256) */
   int32_t n_seq;       /* KV-cache slots, n_ctx positions each, for batched decoding (default 1) */
   int32_t n_threads;   /* CPU threads; 0: all online cores */
-  const char *backend; /* "cpu" (default) */
+  const char *backend; /* "cpu" (default); "webgpu" or "auto": the GPU through WebGPU where there
+                          is one, else the CPU, with one warning saying why */
 } anyinfer_session_params;
 
 ANYINFER_API void anyinfer_session_default_params(anyinfer_session_params *params);
@@ -262,6 +263,13 @@ ANYINFER_API int32_t anyinfer_session_n_ctx(const anyinfer_session *session);
 /* Slots (params n_seq) and the most tokens one forward pass takes (params n_batch). */
 ANYINFER_API int32_t anyinfer_session_n_seq(const anyinfer_session *session);
 ANYINFER_API int32_t anyinfer_session_n_batch(const anyinfer_session *session);
+/* Name of the backend the session runs on ("cpu", "webgpu"); static storage. */
+ANYINFER_API const char *anyinfer_session_backend(const anyinfer_session *session);
+
+/* Describes the GPU the "webgpu" backend would use (Dawn library, adapter, limits, features) as
+ * text into buf (cap bytes, NUL-terminated, cut to fit; *len gets the length written). Returns
+ * ANYINFER_E_BACKEND when there is no Dawn library or no usable adapter: buf then holds why. */
+ANYINFER_API anyinfer_status anyinfer_devices_describe(char *buf, size_t cap, size_t *len);
 
 /* Drops cached tokens from position n_past on (0 clears). ANYINFER_E_INVAL if n_past is beyond
  * the cache. */

@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 # clang-22, lld-22, its wasm32 builtins and wasi-libc build the wasm32-wasip1 module and its tests.
 # libmicrohttpd + jansson: the server. libsndfile: audio formats beyond WAV. espeak-ng: speech for
 # the Whisper tests. chromium: the browser tests, and its SwiftShader Vulkan ICD gives WebGPU a
-# CPU device on machines without a GPU.
+# CPU device on machines without a GPU; libvulkan1 is the Vulkan loader Dawn opens.
 debs=(cmake make gcc clang pkg-config libjansson-dev libmicrohttpd-dev libsndfile1-dev espeak-ng
-  chromium clang-22 lld-22 libclang-rt-22-dev-wasm32 wasi-libc)
+  chromium libvulkan1 clang-22 lld-22 libclang-rt-22-dev-wasm32 wasi-libc)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -29,6 +29,10 @@ bool cli_int_arg(int argc, char **argv, int *i, long min, long max, long *out);
 bool cli_float_arg(int argc, char **argv, int *i, float *out);
 bool cli_str_arg(int argc, char **argv, int *i, const char **out);
 bool cli_is_help(const char *arg);
+/* --backend: argv[*i + 1] must be cpu, webgpu or auto (the help line is CLI_BACKEND_HELP). */
+bool cli_backend_arg(int argc, char **argv, int *i, const char **out);
+#define CLI_BACKEND_HELP \
+  "      --backend B         cpu (default), webgpu, or auto (the GPU where there is one)\n"
 
 /* Loads a model with the stderr logger and, on a terminal, a progress bar. Prints the error and
  * returns NULL on failure. */

@@ -69,6 +69,15 @@ bool cli_float_arg(int argc, char **argv, int *i, float *out) {
   return true;
 }
 
+bool cli_backend_arg(int argc, char **argv, int *i, const char **out) {
+  const char *flag = argv[*i];
+  if (!cli_str_arg(argc, argv, i, out)) return false;
+  if (strcmp(*out, "cpu") == 0 || strcmp(*out, "webgpu") == 0 || strcmp(*out, "auto") == 0)
+    return true;
+  fprintf(stderr, "anyinfer %s: %s '%s': expected cpu, webgpu or auto\n", argv[0], flag, *out);
+  return false;
+}
+
 anyinfer_model *cli_load_model(const char *path, bool vocab_only, bool verbose) {
   anyinfer_model_params p;
   anyinfer_model_default_params(&p);

@@ -12,11 +12,13 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: anyinfer bench -m MODEL [-t THREADS] [-p 128] [-n 32] [-r 3] [--json]\n\n"
+          "usage: anyinfer bench -m MODEL [-t THREADS] [--backend B] [-p 128] [-n 32] [-r 3] "
+          "[--json]\n\n"
           "  -p N      prompt-processing test of N tokens (0 skips)\n"
           "  -n N      generation test of N tokens (0 skips)\n"
           "  -r N      repetitions; the median is reported\n"
           "  -t N      CPU threads (default: all cores)\n"
+          "  --backend B  cpu (default), webgpu, or auto\n"
           "  --json    one JSON object per test and line\n");
 }
 
@@ -142,7 +144,7 @@ done:
 }
 
 int cmd_bench(int argc, char **argv) {
-  const char *path = NULL;
+  const char *backend = "cpu", *path = NULL;
   long n_prompt = 128, n_gen = 32, reps = 3, threads = 0;
   bool json = false;
   for (int i = 1; i < argc; i++) {
@@ -158,6 +160,8 @@ int cmd_bench(int argc, char **argv) {
       ok = cli_int_arg(argc, argv, &i, 1, 1000, &reps);
     else if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--threads") == 0)
       ok = cli_int_arg(argc, argv, &i, 1, 1024, &threads);
+    else if (strcmp(argv[i], "--backend") == 0)
+      ok = cli_backend_arg(argc, argv, &i, &backend);
     else if (strcmp(argv[i], "--json") == 0)
       json = true;
     else {
@@ -183,6 +187,7 @@ int cmd_bench(int argc, char **argv) {
   anyinfer_session_params sp;
   anyinfer_session_default_params(&sp);
   sp.n_threads = (int32_t)threads;
+  sp.backend = backend;
   long n_max = n_prompt > n_gen ? n_prompt : n_gen;
   sp.n_ctx = (int32_t)(n_max > 0 ? n_max : 1);
   sp.n_batch = (int32_t)(n_prompt > 0 ? n_prompt : 1);
@@ -223,13 +228,14 @@ int cmd_bench(int argc, char **argv) {
     snprintf(name, sizeof name, "%s%d", is_prompt ? "pp" : "tg", n);
     if (json)
       printf(
-          "{\"model\": \"%s\", \"type\": \"%s\", \"backend\": \"cpu\", \"threads\": %d, "
+          "{\"model\": \"%s\", \"type\": \"%s\", \"backend\": \"%s\", \"threads\": %d, "
           "\"test\": \"%s\", \"tok_s\": %.2f, \"peak_rss_mib\": %.1f}\n",
-          base, info.file_type, n_threads, name, median, peak_rss_mib());
+          base, info.file_type, anyinfer_session_backend(s), n_threads, name, median,
+          peak_rss_mib());
     else
       printf("| %-32.32s | %5.0f MiB | %6.0f M | %7s | %7s | %6d | %10s | %9.2f |\n", base,
              (double)info.file_bytes / 1048576.0, (double)info.n_params / 1e6, info.file_type,
-             "cpu", n_threads, name, median);
+             anyinfer_session_backend(s), n_threads, name, median);
     fflush(stdout);
   }
   if (!json)

@@ -5,8 +5,10 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: anyinfer info -m MODEL [--tensors] [--all]\n\n"
+          "usage: anyinfer info -m MODEL [--tensors] [--all]\n"
+          "       anyinfer info --devices\n\n"
           "Prints the model's architecture and hyperparameters and its metadata.\n"
+          "  --devices   the GPU the webgpu backend would use: adapter, limits, features\n"
           "  --tensors   also list every tensor (name, type, shape, offset)\n"
           "  --all       print arrays in full (default: the first 8 items)\n");
 }
@@ -22,6 +24,12 @@ int cmd_info(int argc, char **argv) {
       tensors = true;
     } else if (strcmp(argv[i], "--all") == 0) {
       all = true;
+    } else if (strcmp(argv[i], "--devices") == 0) {
+      char text[4096];
+      size_t len;
+      anyinfer_status st = anyinfer_devices_describe(text, sizeof text, &len);
+      fputs(text, st == ANYINFER_OK ? stdout : stderr);
+      return st == ANYINFER_OK ? 0 : 1;
     } else {
       fprintf(stderr, "anyinfer info: unknown option '%s'\n", argv[i]);
       return usage(stderr), 2;

@@ -10,8 +10,8 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: anyinfer perplexity -m MODEL -f TEXT [-c 512] [-t THREADS] [--chunks N]\n"
-          "                           [--parse-special]\n\n"
+          "usage: anyinfer perplexity -m MODEL -f TEXT [-c 512] [-t THREADS] [--backend B]\n"
+          "                           [--chunks N] [--parse-special]\n\n"
           "Prints running estimates per chunk, then 'Final estimate: PPL = X +/- E'.\n"
           "--parse-special reads the text of special tokens (e.g. <|im_start|>) as those tokens,\n"
           "so a chat model can be measured on text in its own chat format.\n");
@@ -28,7 +28,7 @@ static double nll(const float *logits, int32_t n_vocab, int32_t target) {
 }
 
 int cmd_perplexity(int argc, char **argv) {
-  const char *path = NULL, *file = NULL;
+  const char *backend = "cpu", *path = NULL, *file = NULL;
   long n_ctx = 512, threads = 0, max_chunks = 0;
   bool parse_special = false;
   for (int i = 1; i < argc; i++) {
@@ -42,6 +42,8 @@ int cmd_perplexity(int argc, char **argv) {
       ok = cli_int_arg(argc, argv, &i, 4, 1 << 20, &n_ctx);
     else if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--threads") == 0)
       ok = cli_int_arg(argc, argv, &i, 1, 1024, &threads);
+    else if (strcmp(argv[i], "--backend") == 0)
+      ok = cli_backend_arg(argc, argv, &i, &backend);
     else if (strcmp(argv[i], "--chunks") == 0)
       ok = cli_int_arg(argc, argv, &i, 1, 1 << 30, &max_chunks);
     else if (strcmp(argv[i], "--parse-special") == 0)
@@ -77,6 +79,7 @@ int cmd_perplexity(int argc, char **argv) {
   anyinfer_session_default_params(&sp);
   sp.n_ctx = (int32_t)n_ctx;
   sp.n_threads = (int32_t)threads;
+  sp.backend = backend;
   logits = malloc((size_t)n_ctx * (size_t)info.n_vocab * sizeof *logits);
   if (!logits || anyinfer_session_create(m, &sp, &s) != ANYINFER_OK) {
     fprintf(stderr, "anyinfer perplexity: cannot create a session\n");

@@ -8,7 +8,7 @@ const char gen_options_help[] =
     "  -n, --n-predict N       tokens to generate (-1: until end of text; default 256)\n"
     "  -c, --ctx-size N        context length (default: the model's, at most 4096)\n"
     "  -b, --batch-size N      prompt tokens per forward pass (default 256)\n"
-    "  -t, --threads N         CPU threads (default: all cores)\n"
+    "  -t, --threads N         CPU threads (default: all cores)\n" CLI_BACKEND_HELP
     "      --temp T            temperature; 0 is greedy (default 0.8)\n"
     "      --top-k K           (default 40; 0 off)\n"
     "      --top-p P           (default 0.95; 1 off)\n"
@@ -35,6 +35,7 @@ int gen_options_parse(struct gen_options *o, int argc, char **argv, int *i) {
 #define IS(short_, long_) ((short_[0] && strcmp(a, short_) == 0) || strcmp(a, long_) == 0)
   if (IS("-m", "--model")) return cli_str_arg(argc, argv, i, &o->model) ? 1 : -1;
   if (IS("-v", "--verbose")) return o->verbose = true, 1;
+  if (IS("", "--backend")) return cli_backend_arg(argc, argv, i, &o->session.backend) ? 1 : -1;
   if (IS("-n", "--n-predict")) {
     if (!cli_int_arg(argc, argv, i, -1, 1 << 24, &v)) return -1;
     o->gen.max_tokens = (int32_t)v;

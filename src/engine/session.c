@@ -2,9 +2,11 @@
  * tokens into it. */
 #include "engine/session.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/webgpu/webgpu_backend.h"
 #include "base/threadpool.h"
 
 /* Default batch: 256 tokens keep activation scratch near 30 MiB for 1B-class models while
@@ -54,9 +56,11 @@ anyinfer_status anyinfer_session_create(const anyinfer_model *model,
                       p->n_ctx, p->n_batch, p->n_seq, MAX_SEQ, p->n_threads);
     goto fail_early;
   }
-  if (p->backend && strcmp(p->backend, "cpu") != 0) {
-    st = ai_error_set(&err, ANYINFER_E_UNSUPPORTED, "session: backend '%s' is not available (cpu)",
-                      p->backend);
+  const char *backend = p->backend ? p->backend : "cpu";
+  if (strcmp(backend, "cpu") != 0 && strcmp(backend, "webgpu") != 0 &&
+      strcmp(backend, "auto") != 0) {
+    st = ai_error_set(&err, ANYINFER_E_UNSUPPORTED,
+                      "session: backend '%s' is not available (cpu, webgpu, auto)", backend);
     goto fail_early;
   }
   anyinfer_session *s = ai_calloc(&model->alloc, 1, sizeof *s);
@@ -83,6 +87,23 @@ anyinfer_status anyinfer_session_create(const anyinfer_model *model,
   if (!s->n_past || !s->tokens || !s->logits || !s->batch_tokens) {
     st = ai_error_set(&err, ANYINFER_E_NOMEM, "session: out of memory");
     goto fail;
+  }
+  if (strcmp(backend, "cpu") != 0) {
+    /* webgpu or auto: the GPU when there is one, else the CPU with one line saying why. */
+    struct ai_error gpu_err;
+    if (ai_webgpu_backend_create(&s->alloc, NULL, &s->backend, &gpu_err) == ANYINFER_OK) {
+      st = ai_llama_state_create(&model->llama, &s->backend, model->weights, model->weights_bytes,
+                                 n_ctx, n_batch, n_seq, &s->state, &gpu_err);
+      if (st == ANYINFER_OK) {
+        ai_log(&model->log, ANYINFER_LOG_DEBUG, "session: webgpu backend, n_ctx %d, %d slots",
+               n_ctx, n_seq);
+        *out = s;
+        return ANYINFER_OK;
+      }
+      ai_llama_state_destroy(&s->state);
+      ai_backend_free(&s->backend);
+    }
+    ai_log(&model->log, ANYINFER_LOG_WARN, "%s; using the CPU backend", gpu_err.msg);
   }
   if ((st = ai_cpu_backend_create(&s->alloc, &bp, &s->backend, &err)) ||
       (st = ai_llama_state_create(&model->llama, &s->backend, model->weights, model->weights_bytes,
@@ -122,6 +143,18 @@ int32_t anyinfer_session_n_past(const anyinfer_session *s) {
 
 int32_t anyinfer_session_n_ctx(const anyinfer_session *s) {
   return s->n_ctx;
+}
+const char *anyinfer_session_backend(const anyinfer_session *s) {
+  return s->backend.ops->name;
+}
+
+anyinfer_status anyinfer_devices_describe(char *buf, size_t cap, size_t *len) {
+  struct ai_error err;
+  ai_error_clear(&err);
+  anyinfer_status st = ai_webgpu_describe(buf, cap, &err);
+  if (st) snprintf(buf, cap, "%s\n", err.msg);
+  if (len) *len = cap ? strlen(buf) : 0;
+  return st;
 }
 
 int32_t anyinfer_session_n_seq(const anyinfer_session *s) {

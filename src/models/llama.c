@@ -277,6 +277,15 @@ anyinfer_status ai_llama_state_create(const struct ai_llama *m, struct ai_backen
     s->v_cache[i] = ai_tensor_make(AI_TYPE_F32, s->kv, kv_layer * (2 * i + 1), 3, ne);
   }
   if (m->rope_freqs) s->rope_freqs = (float *)((const char *)weights_host + m->rope_freqs->offset);
+  if (!s->acts->host) {
+    /* A device backend: logits (and on_layer rows) are read back into host memory. */
+    size_t n_out = (size_t)hp->n_vocab * LOGIT_ROWS, n_x = (size_t)hp->n_embd * (size_t)nb;
+    s->host_out = ai_calloc(&m->alloc, n_out > n_x ? n_out : n_x, sizeof(float));
+    if (!s->host_out) {
+      st = ai_error_set(err, ANYINFER_E_NOMEM, "llama: out of memory");
+      goto fail;
+    }
+  }
   return ANYINFER_OK;
 fail:
   ai_llama_state_destroy(s);
@@ -291,10 +300,18 @@ void ai_llama_state_destroy(struct ai_llama_state *s) {
     ops->buffer_free(s->backend->ctx, s->weights);
   }
   ai_free(&s->alloc, s->k_cache);
+  ai_free(&s->alloc, s->host_out);
   *s = (struct ai_llama_state){0};
 }
 
 /* ---- forward --------------------------------------------------------------------------- */
+
+/* The first n columns of F32 view t in host memory: in place on the CPU, else read back. */
+static const float *host_cols(struct ai_llama_state *s, const struct ai_tensor *t, int64_t n) {
+  if (t->buffer->host) return (const float *)ai_tensor_row(t, 0, 0, 0);
+  s->backend->ops->read(s->backend->ctx, t->buffer, t->offset, s->host_out, (size_t)n * t->nb[1]);
+  return s->host_out;
+}
 
 /* The first n columns of a [rows, n_batch] activation. */
 static struct ai_tensor cols(const struct ai_tensor *t, int64_t n) {
@@ -407,8 +424,7 @@ void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const 
     ops->add(b, &x, &xn, &x);
     if (s->on_layer) {
       ai_backend_sync(s->backend);
-      s->on_layer(il, (const float *)ai_tensor_row(&x, 0, 0, 0), hp->n_embd, n_tok,
-                  s->on_layer_user_data);
+      s->on_layer(il, host_cols(s, &x, n_tok), hp->n_embd, n_tok, s->on_layer_user_data);
     }
   }
 
@@ -422,7 +438,7 @@ void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const 
       ops->rms_norm(b, &xs, &output_norm, hp->rms_eps, &xns);
       ops->matmul(b, &output, &xns, NULL, &logits);
       ai_backend_sync(s->backend);
-      on_logits((const float *)ai_tensor_row(&logits, 0, 0, 0), t0, n, user_data);
+      on_logits(host_cols(s, &logits, n), t0, n, user_data);
     }
     return;
   }
@@ -438,6 +454,6 @@ void ai_llama_forward(const struct ai_llama *m, struct ai_llama_state *s, const 
     struct ai_tensor xns = cols(&s->xn, n), logits = cols(&s->logits, n);
     ops->matmul(b, &output, &xns, NULL, &logits);
     ai_backend_sync(s->backend);
-    on_logits((const float *)ai_tensor_row(&logits, 0, 0, 0), r0, n, user_data);
+    on_logits(host_cols(s, &logits, n), r0, n, user_data);
   }
 }

@@ -1,0 +1,148 @@
+/* State shared by the WebGPU backend's files; not for use outside src/backend/webgpu/. */
+#ifndef AI_BACKEND_WEBGPU_WEBGPU_INTERNAL_H
+#define AI_BACKEND_WEBGPU_WEBGPU_INTERNAL_H
+
+#include "backend/webgpu/webgpu_backend.h"
+#include "backend/webgpu/wgpu_abi.h"
+
+/* An instance, its adapter and (optionally) a device with the adapter's limits. */
+struct wg_device {
+  struct ai_wgpu_api api;
+  WGPUInstance instance;
+  WGPUAdapter adapter;
+  WGPUDevice device;
+  WGPUQueue queue;
+  WGPULimits limits; /* the device's (the adapter's when there is no device) */
+  char lib[256];     /* path of the Dawn library loaded */
+  char error[256];   /* first uncaptured error or device loss; "" if none */
+};
+
+/* Loads Dawn and opens the adapter; with make_device also the device and its queue. */
+anyinfer_status wg_device_open(struct wg_device *d, bool make_device, struct ai_error *err);
+void wg_device_close(struct wg_device *d);
+/* Blocks until future completes (WaitAny without timeout: sleeps, does not spin). */
+void wg_wait(struct wg_device *d, WGPUFuture f);
+
+/* Kernels; each names its WGSL file and the tensor roles it binds (f32 roles are merged per
+ * buffer into slots; byte roles get one binding each). */
+enum wg_kernel {
+  WG_K_MATMUL,
+  WG_K_GET_ROWS,
+  WG_K_RMS_NORM,
+  WG_K_ROPE,
+  WG_K_KV_STORE,
+  WG_K_ATTENTION,
+  WG_K_BINARY,
+  WG_K_QUANT_ACT,
+  WG_K_COUNT
+};
+
+#define WG_MAX_ROLES   4
+#define WG_N_U         16
+#define WG_PARAM_BYTES 96 /* struct Params of common.wgsl: 8 offsets + 16 scalars */
+
+/* A byte range [lo, hi) of a buffer that one dispatch reads or writes. */
+struct wg_range {
+  const struct ai_buffer *buf;
+  size_t lo, hi;
+};
+
+/* One cached compute pipeline: kernel, weight type and f32 slot pattern. */
+struct wg_pipeline {
+  enum wg_kernel kernel;
+  int type;
+  uint32_t pattern;
+  WGPUComputePipeline pipeline;
+  WGPUBindGroupLayout layout;
+};
+
+struct wg_bind_entry {
+  uint64_t hash;
+  WGPUBindGroup group;
+};
+
+struct wg_ctx {
+  struct ai_alloc alloc;
+  struct wg_device dev;
+  uint64_t max_binding; /* bytes, a multiple of 256 */
+  uint32_t align;       /* storage and uniform offset alignment */
+
+  struct wg_pipeline *pipelines;
+  int n_pipelines, cap_pipelines;
+  struct wg_bind_entry *groups; /* open-addressed bind group cache */
+  size_t n_groups, cap_groups;
+
+  /* Recording: one encoder and compute pass until flush. */
+  WGPUCommandEncoder encoder;
+  WGPUComputePassEncoder pass;
+  int n_dispatch; /* since the last flush */
+  /* Per-dispatch parameters (uniform) and per-step data (token ids, rope tables), staged on the
+   * host and written to the device in one call each, just before the submit. */
+  uint8_t *params_host;
+  WGPUBuffer params;
+  size_t params_cap, params_used; /* bytes */
+  uint8_t *data_host;
+  WGPUBuffer data;
+  struct ai_buffer data_view; /* data as an ai_buffer for ranges */
+  size_t data_cap, data_used;
+  WGPUBuffer dummy; /* bound for absent roles */
+  struct ai_buffer dummy_view;
+  WGPUBuffer staging; /* MAP_READ, grown to the largest read */
+  size_t staging_cap;
+  uint64_t n_dispatch_total, n_submit_total;
+  /* Activations rounded as the CPU rounds them (quant_act.wgsl), for the matmuls that follow;
+   * valid until a dispatch other than a matmul or a write. */
+  struct ai_buffer act_view;
+  struct {
+    const struct ai_buffer *buf;
+    size_t offset, nb1;
+    int64_t ne0, ne1;
+    uint32_t mode;
+    bool is_valid;
+  } act;
+  /* The rope table staged in this submit's data, reused by every rope call of the step. */
+  struct {
+    int32_t pos0, n_dims;
+    int64_t n_tok;
+    float base, scale;
+    const float *factors;
+    uint64_t submit; /* n_submit_total when staged */
+    size_t off;
+    bool is_set;
+  } rope;
+};
+
+/* Records one dispatch of kernel (weight type for matmul/get_rows, else 0) over n_wg
+ * workgroups: f[n_f] are its f32 tensors, r[n_r] its byte-read tensors (in WGSL role order), u
+ * its WG_N_U scalars. */
+void wg_dispatch(struct wg_ctx *c, enum wg_kernel k, int type, const struct wg_range *f, int n_f,
+                 const struct wg_range *r, int n_r, const uint32_t *u, uint64_t n_wg);
+/* Reserves bytes (a multiple of 4) of per-step data; returns its host copy and, in *off, its
+ * byte offset in c->data. */
+void *wg_data(struct wg_ctx *c, size_t bytes, size_t *off);
+/* Whether [lo, hi) of b fits the one binding a dispatch would make for it. */
+bool wg_fits(const struct wg_ctx *c, const struct ai_buffer *b, size_t lo, size_t hi);
+/* The backend's activation scratch, grown to at least bytes. */
+const struct ai_buffer *wg_scratch(struct wg_ctx *c, size_t bytes);
+/* Submits what is recorded (no wait). */
+void wg_flush(struct wg_ctx *c);
+
+/* The ops (webgpu_ops.c). */
+void wg_get_rows(void *ctx, const struct ai_tensor *table, const int32_t *tokens, int64_t n_tok,
+                 const struct ai_tensor *dst);
+void wg_rms_norm(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight, float eps,
+                 const struct ai_tensor *dst);
+void wg_matmul(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
+               const struct ai_tensor *bias, const struct ai_tensor *dst);
+void wg_rope(void *ctx, const struct ai_tensor *x, const struct ai_rope_params *p);
+void wg_kv_store(void *ctx, const struct ai_tensor *src, const struct ai_tensor *cache,
+                 int32_t pos0);
+void wg_attention(void *ctx, const struct ai_tensor *q, const struct ai_tensor *k_cache,
+                  const struct ai_tensor *v_cache, const struct ai_attention_params *p,
+                  const struct ai_tensor *dst);
+void wg_silu_mul(void *ctx, const struct ai_tensor *gate, const struct ai_tensor *up,
+                 const struct ai_tensor *dst);
+void wg_add(void *ctx, const struct ai_tensor *a, const struct ai_tensor *b,
+            const struct ai_tensor *dst);
+
+#endif

@@ -1,0 +1,242 @@
+/* WebGPU backend ops against the CPU backend (the reference) on random data at odd sizes: every
+ * op, matmul and get_rows for every weight type, attention causal and not with GQA, in-place add,
+ * and the paths that split a weight or table across bindings (a backend with a 2 KiB binding
+ * limit). Runs on SwiftShader in CI; without Dawn or an adapter it fails, it never skips. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+
+#include "backend/cpu/cpu_backend.h"
+#include "backend/webgpu/webgpu_backend.h"
+#include "check.h"
+
+struct pair {
+  struct ai_backend *cpu, *gpu;
+};
+
+/* The same tensor on both backends, filled from host. */
+struct twin {
+  struct ai_buffer *cb, *gb;
+  struct ai_tensor c, g;
+  size_t bytes;
+};
+
+static struct twin twin_make(struct pair *p, enum ai_type type, int n_dims, const int64_t *ne,
+                             const void *host) {
+  struct twin t = {0};
+  int64_t full[4] = {1, 1, 1, 1};
+  for (int i = 0; i < n_dims; i++) full[i] = ne[i];
+  t.bytes = ai_tensor_packed_bytes(type, full);
+  struct ai_error err;
+  if (p->cpu->ops->buffer_alloc(p->cpu->ctx, t.bytes, &t.cb, &err) ||
+      p->gpu->ops->buffer_alloc(p->gpu->ctx, t.bytes, &t.gb, &err)) {
+    fprintf(stderr, "alloc: %s\n", err.msg);
+    exit(1);
+  }
+  if (host) {
+    p->cpu->ops->write(p->cpu->ctx, t.cb, 0, host, t.bytes);
+    p->gpu->ops->write(p->gpu->ctx, t.gb, 0, host, t.bytes);
+  }
+  t.c = ai_tensor_make(type, t.cb, 0, n_dims, ne);
+  t.g = ai_tensor_make(type, t.gb, 0, n_dims, ne);
+  return t;
+}
+
+static void twin_free(struct pair *p, struct twin *t) {
+  p->cpu->ops->buffer_free(p->cpu->ctx, t->cb);
+  p->gpu->ops->buffer_free(p->gpu->ctx, t->gb);
+}
+
+static float *rand_floats(int64_t n, uint64_t *state) {
+  float *v = malloc((size_t)n * sizeof *v);
+  for (int64_t i = 0; i < n; i++) v[i] = check_rand_f32(state);
+  return v;
+}
+
+/* One check per tensor: |gpu - cpu| <= tol * (1 + |cpu|) everywhere; prints the first miss. */
+static void compare(struct pair *p, const struct twin *t, double tol, const char *what) {
+  size_t n = t->bytes / sizeof(float);
+  float *a = malloc(t->bytes), *b = malloc(t->bytes);
+  p->cpu->ops->read(p->cpu->ctx, t->cb, 0, a, t->bytes);
+  p->gpu->ops->read(p->gpu->ctx, t->gb, 0, b, t->bytes);
+  size_t bad = n;
+  double worst = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)a[i] - (double)b[i]) / (1.0 + fabs((double)a[i]));
+    if (!(d <= tol) && bad == n) bad = i;
+    if (d > worst) worst = d;
+  }
+  check_count++;
+  if (bad != n) {
+    check_failures++;
+    fprintf(stderr, "%s: element %zu of %zu: cpu %.9g gpu %.9g (worst rel %.3g, tol %.3g)\n", what,
+            bad, n, a[bad], b[bad], worst, tol);
+  }
+  const char *e = ai_webgpu_backend_error(p->gpu);
+  if (e[0]) {
+    check_failures++;
+    fprintf(stderr, "%s: device error: %s\n", what, e);
+  }
+  free(a);
+  free(b);
+}
+
+static void test_elementwise(struct pair *p, uint64_t *rng) {
+  const int64_t ne[2] = {67, 5};
+  float *x = rand_floats(67 * 5, rng), *y = rand_floats(67 * 5, rng), *w = rand_floats(67, rng);
+  struct twin a = twin_make(p, AI_TYPE_F32, 2, ne, x), b = twin_make(p, AI_TYPE_F32, 2, ne, y);
+  struct twin o = twin_make(p, AI_TYPE_F32, 2, ne, NULL);
+  struct twin nw = twin_make(p, AI_TYPE_F32, 1, ne, w);
+  struct ai_backend *bs[2] = {p->cpu, p->gpu};
+  for (int i = 0; i < 2; i++) {
+    struct ai_tensor *ta = i ? &a.g : &a.c, *to = i ? &o.g : &o.c;
+    bs[i]->ops->rms_norm(bs[i]->ctx, ta, i ? &nw.g : &nw.c, 1e-5f, to);
+  }
+  compare(p, &o, 1e-5, "rms_norm");
+  for (int i = 0; i < 2; i++) {
+    struct ai_tensor *ta = i ? &a.g : &a.c, *tb = i ? &b.g : &b.c, *to = i ? &o.g : &o.c;
+    bs[i]->ops->silu_mul(bs[i]->ctx, ta, tb, to);
+  }
+  compare(p, &o, 1e-6, "silu_mul");
+  for (int i = 0; i < 2; i++) {
+    struct ai_tensor *ta = i ? &a.g : &a.c, *tb = i ? &b.g : &b.c;
+    bs[i]->ops->add(bs[i]->ctx, ta, tb, ta); /* in place, as the model's residual */
+  }
+  compare(p, &a, 1e-6, "add in place");
+  twin_free(p, &a), twin_free(p, &b), twin_free(p, &o), twin_free(p, &nw);
+  free(x), free(y), free(w);
+}
+
+static void test_rope(struct pair *p, uint64_t *rng) {
+  const int64_t ne[3] = {10, 3, 5};
+  float *x = rand_floats(150, rng);
+  const float factors[4] = {1.0f, 2.0f, 4.0f, 8.0f};
+  for (int variant = 0; variant < 3; variant++) {
+    struct twin t = twin_make(p, AI_TYPE_F32, 3, ne, x);
+    struct ai_rope_params rp = {.n_dims = 8,
+                                .is_neox = variant == 1,
+                                .freq_base = 10000.0f,
+                                .freq_scale = variant == 2 ? 0.25f : 1.0f,
+                                .freq_factors = variant == 2 ? factors : NULL,
+                                .pos0 = 1000 + 7 * variant};
+    p->cpu->ops->rope(p->cpu->ctx, &t.c, &rp);
+    p->gpu->ops->rope(p->gpu->ctx, &t.g, &rp);
+    compare(p, &t, 1e-6, variant == 0 ? "rope" : variant == 1 ? "rope neox" : "rope factors");
+    twin_free(p, &t);
+  }
+  free(x);
+}
+
+/* kv_store of n_past + n_tok positions, then attention of the last n_tok queries. */
+static void test_attention(struct pair *p, uint64_t *rng, bool causal) {
+  const int64_t hd = 40, n_head = 6, n_kv = 2, n_ctx = 37, n_past = 9, n_tok = 5;
+  const int64_t cache_ne[3] = {hd, n_ctx, n_kv}, kv_ne[3] = {hd, n_kv, n_past + n_tok},
+                q_ne[3] = {hd, n_head, n_tok};
+  float *k = rand_floats(hd * n_kv * (n_past + n_tok), rng);
+  float *v = rand_floats(hd * n_kv * (n_past + n_tok), rng),
+        *q = rand_floats(hd * n_head * n_tok, rng);
+  struct twin kc = twin_make(p, AI_TYPE_F32, 3, cache_ne, NULL),
+              vc = twin_make(p, AI_TYPE_F32, 3, cache_ne, NULL);
+  struct twin ks = twin_make(p, AI_TYPE_F32, 3, kv_ne, k),
+              vs = twin_make(p, AI_TYPE_F32, 3, kv_ne, v);
+  struct twin tq = twin_make(p, AI_TYPE_F32, 3, q_ne, q),
+              out = twin_make(p, AI_TYPE_F32, 3, q_ne, NULL);
+  struct ai_attention_params ap = {.n_past = (int32_t)n_past, .scale = 0.158f, .is_causal = causal};
+  struct ai_backend *bs[2] = {p->cpu, p->gpu};
+  for (int i = 0; i < 2; i++) {
+    void *c = bs[i]->ctx;
+    bs[i]->ops->kv_store(c, i ? &ks.g : &ks.c, i ? &kc.g : &kc.c, 0);
+    bs[i]->ops->kv_store(c, i ? &vs.g : &vs.c, i ? &vc.g : &vc.c, 0);
+    bs[i]->ops->attention(c, i ? &tq.g : &tq.c, i ? &kc.g : &kc.c, i ? &vc.g : &vc.c, &ap,
+                          i ? &out.g : &out.c);
+  }
+  compare(p, &kc, 0, "kv_store");
+  compare(p, &out, 2e-6, causal ? "attention causal" : "attention");
+  twin_free(p, &kc), twin_free(p, &vc), twin_free(p, &ks), twin_free(p, &vs);
+  twin_free(p, &tq), twin_free(p, &out);
+  free(k), free(v), free(q);
+}
+
+static const enum ai_type all_types[] = {AI_TYPE_F32,  AI_TYPE_F16,  AI_TYPE_BF16, AI_TYPE_Q4_0,
+                                         AI_TYPE_Q4_1, AI_TYPE_Q5_0, AI_TYPE_Q5_1, AI_TYPE_Q8_0,
+                                         AI_TYPE_Q4_K, AI_TYPE_Q5_K, AI_TYPE_Q6_K};
+
+/* dst = w x (+ bias) and get_rows of w, for one weight type, against the CPU. Both round the
+ * activations to the type's vec_dot_type the same way, so only the order of f32 sums differs. */
+static void test_matmul(struct pair *p, uint64_t *rng, enum ai_type type, int64_t k, int64_t n_tok,
+                        bool with_bias) {
+  const struct ai_type_traits *tr = ai_type_traits_get(type);
+  const int64_t rows = 37;
+  float *wf = rand_floats(k * rows, rng), *x = rand_floats(k * n_tok, rng),
+        *bias = rand_floats(rows, rng);
+  size_t wbytes = ai_type_row_bytes(type, k) * (size_t)rows;
+  void *wq = malloc(wbytes);
+  tr->from_float(wf, wq, k * rows);
+  struct twin w = twin_make(p, type, 2, (int64_t[]){k, rows}, wq);
+  struct twin tx = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k, n_tok}, x);
+  struct twin tb = twin_make(p, AI_TYPE_F32, 1, (int64_t[]){rows}, bias);
+  struct twin out = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){rows, n_tok}, NULL);
+  p->cpu->ops->matmul(p->cpu->ctx, &w.c, &tx.c, with_bias ? &tb.c : NULL, &out.c);
+  p->gpu->ops->matmul(p->gpu->ctx, &w.g, &tx.g, with_bias ? &tb.g : NULL, &out.g);
+  char what[64];
+  snprintf(what, sizeof what, "matmul %s k=%lld n_tok=%lld", tr->name, (long long)k,
+           (long long)n_tok);
+  compare(p, &out, 2e-6 * sqrt((double)k / 32.0), what);
+  /* get_rows: exact (both dequantize the same bytes to f32). */
+  const int32_t tokens[4] = {36, 0, 17, 36};
+  struct twin rows_out = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k, 4}, NULL);
+  p->cpu->ops->get_rows(p->cpu->ctx, &w.c, tokens, 4, &rows_out.c);
+  p->gpu->ops->get_rows(p->gpu->ctx, &w.g, tokens, 4, &rows_out.g);
+  snprintf(what, sizeof what, "get_rows %s", tr->name);
+  compare(p, &rows_out, 1e-7, what);
+  twin_free(p, &w), twin_free(p, &tx), twin_free(p, &tb), twin_free(p, &out),
+      twin_free(p, &rows_out);
+  free(wf), free(x), free(bias), free(wq);
+}
+
+static struct ai_backend make_gpu(uint64_t max_binding) {
+  struct ai_alloc a = ai_alloc_default();
+  struct ai_webgpu_params wp = {.max_binding = max_binding};
+  struct ai_backend b;
+  struct ai_error err;
+  if (ai_webgpu_backend_create(&a, &wp, &b, &err) != ANYINFER_OK) {
+    fprintf(stderr, "test_webgpu_ops: %s\n", err.msg);
+    exit(1);
+  }
+  return b;
+}
+
+int main(void) {
+  /* CI has no GPU: SwiftShader, the Vulkan ICD of Debian's chromium, unless a driver is set. */
+  if (!getenv("VK_ICD_FILENAMES") && !getenv("VK_DRIVER_FILES"))
+    setenv("VK_ICD_FILENAMES", "/usr/lib/chromium/vk_swiftshader_icd.json", 1);
+  if (!getenv("XDG_RUNTIME_DIR")) setenv("XDG_RUNTIME_DIR", "/tmp", 1);
+  struct ai_alloc a = ai_alloc_default();
+  struct ai_cpu_backend_params cp = {2, 4096, 16, 64, ai_isa_detect()};
+  struct ai_backend cpu, gpu = make_gpu(0), small = make_gpu(2048);
+  struct ai_error err;
+  if (ai_cpu_backend_create(&a, &cp, &cpu, &err) != ANYINFER_OK) {
+    fprintf(stderr, "cpu: %s\n", err.msg);
+    return 1;
+  }
+  uint64_t rng = 0x5eed;
+  struct pair p = {&cpu, &gpu};
+  test_elementwise(&p, &rng);
+  test_rope(&p, &rng);
+  test_attention(&p, &rng, true);
+  test_attention(&p, &rng, false);
+  for (size_t i = 0; i < sizeof all_types / sizeof *all_types; i++) {
+    enum ai_type t = all_types[i];
+    bool is_k = ai_type_traits_get(t)->block_size == 256;
+    int64_t k = is_k ? 768 : t == AI_TYPE_F32 || t == AI_TYPE_F16 || t == AI_TYPE_BF16 ? 75 : 96;
+    test_matmul(&p, &rng, t, k, 11, i % 2 == 0);
+    test_matmul(&p, &rng, t, k, 1, i % 2 == 1);
+  }
+  /* Weights and tables larger than one binding: split by rows / per token. */
+  struct pair ps = {&cpu, &small};
+  for (size_t i = 0; i < sizeof all_types / sizeof *all_types; i++)
+    test_matmul(&ps, &rng, all_types[i], 256, 1, true);
+  ai_backend_free(&small);
+  ai_backend_free(&gpu);
+  ai_backend_free(&cpu);
+  return check_exit();
+}
