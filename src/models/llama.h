@@ -59,7 +59,7 @@ struct ai_llama_state {
   /* n_seq * n_layer each, slot-major (slot * n_layer + il): [head_dim, n_ctx, n_head_kv] */
   struct ai_tensor *k_cache, *v_cache;
   float *rope_freqs; /* host copy of rope_freqs (F32) or NULL */
-  float *host_out; /* logits / on_layer rows read back from a device backend; NULL on the CPU */
+  float *host_out;   /* logits / on_layer rows read back from a device backend; NULL on the CPU */
   /* Debugging and parity tests: when set, receives the residual stream after each layer
    * ([n_embd, n_tok] F32, host memory, valid during the call), so a mismatch with a reference
    * implementation can be traced to the first layer that diverges. NULL in normal use. */

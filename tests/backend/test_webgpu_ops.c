@@ -211,7 +211,7 @@ int main(void) {
     setenv("VK_ICD_FILENAMES", "/usr/lib/chromium/vk_swiftshader_icd.json", 1);
   if (!getenv("XDG_RUNTIME_DIR")) setenv("XDG_RUNTIME_DIR", "/tmp", 1);
   struct ai_alloc a = ai_alloc_default();
-  struct ai_cpu_backend_params cp = {2, 4096, 16, 64, ai_isa_detect()};
+  struct ai_cpu_backend_params cp = {2, 4096, 16, 64, ai_isa_detect(), 64};
   struct ai_backend cpu, gpu = make_gpu(0), small = make_gpu(2048);
   struct ai_error err;
   if (ai_cpu_backend_create(&a, &cp, &cpu, &err) != ANYINFER_OK) {

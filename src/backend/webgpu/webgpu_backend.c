@@ -454,6 +454,9 @@ static bool wg_supports(void *vctx, enum ai_op op, enum ai_type type) {
           return false;
       }
     case AI_OP_ARGMAX:
+    case AI_OP_LAYER_NORM:
+    case AI_OP_GELU:
+    case AI_OP_CONV1D:
     case AI_OP_COUNT:
       return false;
     default:

@@ -191,13 +191,15 @@ void wg_attention(void *ctx, const struct ai_tensor *q, const struct ai_tensor *
   struct wg_ctx *c = ctx;
   int64_t n_head = q->ne[1], n_tok = q->ne[2];
   assert(q->ne[0] <= 256 && n_head % k_cache->ne[2] == 0);
-  assert(p->n_past + n_tok <= k_cache->ne[1]);
+  assert(!p->is_causal || p->n_past + n_tok <= k_cache->ne[1]);
+  /* Causal: token t sees n_past + t + 1 positions; otherwise every position of the cache. */
+  uint32_t past_or_keys = (uint32_t)(p->is_causal ? p->n_past : k_cache->ne[1]);
   struct wg_range f[4] = {range_of(q), range_of(k_cache), range_of(v_cache), range_of(dst)};
   uint32_t u[WG_N_U] = {(uint32_t)q->ne[0],
                         (uint32_t)n_head,
                         (uint32_t)k_cache->ne[2],
                         (uint32_t)n_tok,
-                        (uint32_t)p->n_past,
+                        past_or_keys,
                         p->is_causal ? 1u : 0u,
                         fbits(p->scale),
                         st(q, 1),

@@ -2,7 +2,8 @@
 // workgroup memory, softmax kept online (running max and sum, Milakov & Gimelshein 2018), each
 // thread accumulating up to 4 of the head's output dimensions. Grouped-query: head h reads KV
 // head h / (n_head / n_kv_head). Roles: $q (0), $k (1), $v (2), $d (3) f32.
-// u: 0 head_dim, 1 n_head, 2 n_kv_head, 3 n_tok, 4 n_past, 5 causal, 6 scale (f32), 7 q head
+// u: 0 head_dim, 1 n_head, 2 n_kv_head, 3 n_tok, 4 n_past (causal: token t sees n_past + t + 1
+// keys) or the number of keys (not causal: every query sees them all), 5 causal, 6 scale (f32), 7 q head
 // stride, 8 q token stride, 9 k position stride, 10 k head stride, 11 v position stride, 12 v head
 // stride, 13 dst head stride, 14 dst token stride.
 var<workgroup> qv: array<f32, 256>;
@@ -21,7 +22,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let qo = off(0u) + h * pu(7u) + t * pu(8u);
   for (var i = lid; i < hd; i += 64u) { qv[i] = $q[qo + i]; }
   workgroupBarrier();
-  let n_keys = select(pu(4u) + pu(3u), pu(4u) + t + 1u, pu(5u) != 0u);
+  let n_keys = select(pu(4u), pu(4u) + t + 1u, pu(5u) != 0u);
   let ko = off(1u) + kvh * pu(10u);
   let vo = off(2u) + kvh * pu(12u);
   let scale = pf(6u);
