@@ -1,5 +1,6 @@
 /* WebGPU backend ops against the CPU backend (the reference) on random data at odd sizes: every
- * op, matmul and get_rows for every weight type, attention causal and not with GQA, in-place add,
+ * op, matmul and get_rows for every weight type, attention causal and not (cross-attention: every
+ * query sees every cache position) with GQA, in-place add and layer_norm, gelu, conv1d,
  * and the paths that split a weight or table across bindings (a backend with a 2 KiB binding
  * limit). Runs on SwiftShader in CI; without Dawn or an adapter it fails, it never skips. */
 #define _POSIX_C_SOURCE 200809L
@@ -85,7 +86,7 @@ static void test_elementwise(struct pair *p, uint64_t *rng) {
   float *x = rand_floats(67 * 5, rng), *y = rand_floats(67 * 5, rng), *w = rand_floats(67, rng);
   struct twin a = twin_make(p, AI_TYPE_F32, 2, ne, x), b = twin_make(p, AI_TYPE_F32, 2, ne, y);
   struct twin o = twin_make(p, AI_TYPE_F32, 2, ne, NULL);
-  struct twin nw = twin_make(p, AI_TYPE_F32, 1, ne, w);
+  struct twin nw = twin_make(p, AI_TYPE_F32, 1, ne, w), nb = twin_make(p, AI_TYPE_F32, 1, ne, y);
   struct ai_backend *bs[2] = {p->cpu, p->gpu};
   for (int i = 0; i < 2; i++) {
     struct ai_tensor *ta = i ? &a.g : &a.c, *to = i ? &o.g : &o.c;
@@ -102,7 +103,17 @@ static void test_elementwise(struct pair *p, uint64_t *rng) {
     bs[i]->ops->add(bs[i]->ctx, ta, tb, ta); /* in place, as the model's residual */
   }
   compare(p, &a, 1e-6, "add in place");
-  twin_free(p, &a), twin_free(p, &b), twin_free(p, &o), twin_free(p, &nw);
+  for (int i = 0; i < 2; i++) {
+    struct ai_tensor *ta = i ? &a.g : &a.c, *to = i ? &o.g : &o.c;
+    bs[i]->ops->gelu(bs[i]->ctx, ta, to);
+  }
+  compare(p, &o, 1e-6, "gelu");
+  for (int i = 0; i < 2; i++) {
+    struct ai_tensor *ta = i ? &a.g : &a.c, *tw = i ? &nw.g : &nw.c, *tb = i ? &nb.g : &nb.c;
+    bs[i]->ops->layer_norm(bs[i]->ctx, ta, tw, tb, 1e-5f, ta); /* in place, as Whisper */
+  }
+  compare(p, &a, 1e-5, "layer_norm in place");
+  twin_free(p, &a), twin_free(p, &b), twin_free(p, &o), twin_free(p, &nw), twin_free(p, &nb);
   free(x), free(y), free(w);
 }
 
@@ -154,6 +165,29 @@ static void test_attention(struct pair *p, uint64_t *rng, bool causal) {
   twin_free(p, &kc), twin_free(p, &vc), twin_free(p, &ks), twin_free(p, &vs);
   twin_free(p, &tq), twin_free(p, &out);
   free(k), free(v), free(q);
+}
+
+/* conv1d [k 3, c_in 32, c_out 19] over 21 frames, stride and pad as given. */
+static void test_conv1d(struct pair *p, uint64_t *rng, enum ai_type type, int stride, int pad) {
+  const int64_t k = 3, c_in = 32, c_out = 19, t_in = 21, t_out = (t_in + 2 * pad - k) / stride + 1;
+  const struct ai_type_traits *tr = ai_type_traits_get(type);
+  float *wf = rand_floats(k * c_in * c_out, rng), *x = rand_floats(c_in * t_in, rng),
+        *bias = rand_floats(c_out, rng);
+  void *wq = malloc(ai_type_row_bytes(type, k * c_in * c_out));
+  tr->from_float(wf, wq, k * c_in * c_out);
+  struct twin w = twin_make(p, type, 3, (int64_t[]){k, c_in, c_out}, wq);
+  struct twin tx = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){c_in, t_in}, x);
+  struct twin tb = twin_make(p, AI_TYPE_F32, 1, (int64_t[]){c_out}, bias);
+  struct twin cols = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k * c_in, t_out}, NULL);
+  struct twin out = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){c_out, t_out}, NULL);
+  struct ai_conv1d_params cp = {stride, pad};
+  p->cpu->ops->conv1d(p->cpu->ctx, &w.c, &tx.c, &tb.c, &cp, &cols.c, &out.c);
+  p->gpu->ops->conv1d(p->gpu->ctx, &w.g, &tx.g, &tb.g, &cp, &cols.g, &out.g);
+  char what[64];
+  snprintf(what, sizeof what, "conv1d %s stride %d pad %d", tr->name, stride, pad);
+  compare(p, &out, 1e-5, what);
+  twin_free(p, &w), twin_free(p, &tx), twin_free(p, &tb), twin_free(p, &cols), twin_free(p, &out);
+  free(wf), free(x), free(bias), free(wq);
 }
 
 static const enum ai_type all_types[] = {AI_TYPE_F32,  AI_TYPE_F16,  AI_TYPE_BF16, AI_TYPE_Q4_0,
@@ -224,6 +258,8 @@ int main(void) {
   test_rope(&p, &rng);
   test_attention(&p, &rng, true);
   test_attention(&p, &rng, false);
+  test_conv1d(&p, &rng, AI_TYPE_F16, 1, 1);
+  test_conv1d(&p, &rng, AI_TYPE_F32, 2, 1);
   for (size_t i = 0; i < sizeof all_types / sizeof *all_types; i++) {
     enum ai_type t = all_types[i];
     bool is_k = ai_type_traits_get(t)->block_size == 256;

@@ -18,10 +18,16 @@ static const struct {
   const char *roles;
   bool has_weights; /* dequantizes a weight binding W: needs deq32 for the type */
 } kernel_info[WG_K_COUNT] = {
-    [WG_K_MATMUL] = {"matmul", "xd", true},      [WG_K_GET_ROWS] = {"get_rows", "d", true},
-    [WG_K_RMS_NORM] = {"rms_norm", "xd", false}, [WG_K_ROPE] = {"rope", "x", false},
-    [WG_K_KV_STORE] = {"kv_store", "sc", false}, [WG_K_ATTENTION] = {"attention", "qkvd", false},
-    [WG_K_BINARY] = {"binary", "abd", false},    [WG_K_QUANT_ACT] = {"quant_act", "xy", false},
+    [WG_K_MATMUL] = {"matmul", "xd", true},
+    [WG_K_GET_ROWS] = {"get_rows", "d", true},
+    [WG_K_RMS_NORM] = {"rms_norm", "xd", false},
+    [WG_K_ROPE] = {"rope", "x", false},
+    [WG_K_KV_STORE] = {"kv_store", "sc", false},
+    [WG_K_ATTENTION] = {"attention", "qkvd", false},
+    [WG_K_BINARY] = {"binary", "abd", false},
+    [WG_K_QUANT_ACT] = {"quant_act", "xy", false},
+    [WG_K_LAYER_NORM] = {"layer_norm", "xd", false},
+    [WG_K_IM2COL] = {"im2col", "xc", false},
 };
 
 static WGPUBuffer buf_handle(const struct ai_buffer *b) {
@@ -437,6 +443,7 @@ static bool wg_supports(void *vctx, enum ai_op op, enum ai_type type) {
   switch (op) {
     case AI_OP_MATMUL:
     case AI_OP_GET_ROWS:
+    case AI_OP_CONV1D:
       switch (type) {
         case AI_TYPE_F32:
         case AI_TYPE_F16:
@@ -454,9 +461,6 @@ static bool wg_supports(void *vctx, enum ai_op op, enum ai_type type) {
           return false;
       }
     case AI_OP_ARGMAX:
-    case AI_OP_LAYER_NORM:
-    case AI_OP_GELU:
-    case AI_OP_CONV1D:
     case AI_OP_COUNT:
       return false;
     default:
@@ -506,6 +510,9 @@ static const struct ai_backend_ops wg_ops = {
     .attention = wg_attention,
     .silu_mul = wg_silu_mul,
     .add = wg_add,
+    .layer_norm = wg_layer_norm,
+    .gelu = wg_gelu,
+    .conv1d = wg_conv1d,
 };
 
 const char *ai_webgpu_backend_error(const struct ai_backend *b) {

@@ -34,6 +34,8 @@ enum wg_kernel {
   WG_K_ATTENTION,
   WG_K_BINARY,
   WG_K_QUANT_ACT,
+  WG_K_LAYER_NORM,
+  WG_K_IM2COL,
   WG_K_COUNT
 };
 
@@ -144,5 +146,11 @@ void wg_silu_mul(void *ctx, const struct ai_tensor *gate, const struct ai_tensor
                  const struct ai_tensor *dst);
 void wg_add(void *ctx, const struct ai_tensor *a, const struct ai_tensor *b,
             const struct ai_tensor *dst);
+void wg_layer_norm(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight,
+                   const struct ai_tensor *bias, float eps, const struct ai_tensor *dst);
+void wg_gelu(void *ctx, const struct ai_tensor *x, const struct ai_tensor *dst);
+void wg_conv1d(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
+               const struct ai_tensor *bias, const struct ai_conv1d_params *p,
+               const struct ai_tensor *cols, const struct ai_tensor *dst);
 
 #endif

@@ -195,21 +195,11 @@ void wg_attention(void *ctx, const struct ai_tensor *q, const struct ai_tensor *
   /* Causal: token t sees n_past + t + 1 positions; otherwise every position of the cache. */
   uint32_t past_or_keys = (uint32_t)(p->is_causal ? p->n_past : k_cache->ne[1]);
   struct wg_range f[4] = {range_of(q), range_of(k_cache), range_of(v_cache), range_of(dst)};
-  uint32_t u[WG_N_U] = {(uint32_t)q->ne[0],
-                        (uint32_t)n_head,
-                        (uint32_t)k_cache->ne[2],
-                        (uint32_t)n_tok,
-                        past_or_keys,
-                        p->is_causal ? 1u : 0u,
-                        fbits(p->scale),
-                        st(q, 1),
-                        st(q, 2),
-                        st(k_cache, 1),
-                        st(k_cache, 2),
-                        st(v_cache, 1),
-                        st(v_cache, 2),
-                        st(dst, 1),
-                        st(dst, 2)};
+  uint32_t u[WG_N_U] = {(uint32_t)q->ne[0], (uint32_t)n_head, (uint32_t)k_cache->ne[2],
+                        (uint32_t)n_tok,    past_or_keys,     p->is_causal ? 1u : 0u,
+                        fbits(p->scale),    st(q, 1),         st(q, 2),
+                        st(k_cache, 1),     st(k_cache, 2),   st(v_cache, 1),
+                        st(v_cache, 2),     st(dst, 1),       st(dst, 2)};
   wg_dispatch(c, WG_K_ATTENTION, 0, f, 4, NULL, 0, u, (uint64_t)(n_head * n_tok));
 }
 
@@ -228,4 +218,43 @@ void wg_silu_mul(void *ctx, const struct ai_tensor *gate, const struct ai_tensor
 void wg_add(void *ctx, const struct ai_tensor *a, const struct ai_tensor *b,
             const struct ai_tensor *dst) {
   binary(ctx, a, b, dst, 0);
+}
+
+void wg_gelu(void *ctx, const struct ai_tensor *x, const struct ai_tensor *dst) {
+  binary(ctx, x, x, dst, 2);
+}
+
+void wg_layer_norm(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight,
+                   const struct ai_tensor *bias, float eps, const struct ai_tensor *dst) {
+  struct wg_ctx *c = ctx;
+  struct wg_range f[2] = {range_of(x), range_of(dst)}, r[2] = {range_of(weight), range_of(bias)};
+  uint32_t u[WG_N_U] = {(uint32_t)x->ne[0], (uint32_t)x->ne[1], st(x, 1), st(dst, 1), fbits(eps)};
+  wg_dispatch(c, WG_K_LAYER_NORM, 0, f, 2, r, 2, u, (uint64_t)x->ne[1]);
+}
+
+/* im2col into cols, then the weight seen as [k * c_in, c_out] times cols (as the CPU does). */
+void wg_conv1d(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
+               const struct ai_tensor *bias, const struct ai_conv1d_params *p,
+               const struct ai_tensor *cols, const struct ai_tensor *dst) {
+  struct wg_ctx *c = ctx;
+  int64_t k = w->ne[0], c_in = w->ne[1], c_out = w->ne[2], t_out = dst->ne[1];
+  assert(x->ne[0] == c_in && dst->ne[0] == c_out && cols->ne[0] >= k * c_in &&
+         cols->ne[1] >= t_out && w->nb[2] == w->nb[1] * (size_t)c_in);
+  struct ai_tensor col_view = *cols;
+  col_view.ne[0] = k * c_in;
+  col_view.ne[1] = t_out;
+  col_view.nb[1] = (size_t)(k * c_in) * sizeof(float);
+  col_view.nb[2] = col_view.nb[3] = col_view.nb[1] * (size_t)t_out;
+  struct wg_range f[2] = {range_of(x), range_of(&col_view)};
+  uint32_t u[WG_N_U] = {(uint32_t)k,        (uint32_t)c_in,      (uint32_t)t_out,
+                        (uint32_t)x->ne[1], (uint32_t)p->stride, (uint32_t)p->pad,
+                        st(x, 1),           (uint32_t)(k * c_in)};
+  wg_dispatch(c, WG_K_IM2COL, 0, f, 2, NULL, 0, u, div_up((uint64_t)(k * c_in * t_out), 256));
+  struct ai_tensor w2 = *w;
+  w2.ne[0] = k * c_in;
+  w2.ne[1] = c_out;
+  w2.ne[2] = 1;
+  w2.nb[1] = w->nb[2];
+  w2.nb[2] = w2.nb[3] = w->nb[3];
+  wg_matmul(c, &w2, &col_view, bias, dst);
 }
