@@ -48,4 +48,5 @@ if(AI_WEBGPU_FETCH)
     DEPENDS ${CMAKE_SOURCE_DIR}/scripts/fetch-dawn.sh
     COMMENT "Fetching Dawn (npm bun-webgpu-linux-x64@0.1.7)")
   add_custom_target(dawn ALL DEPENDS ${AI_WEBGPU_LIB})
+  add_dependencies(anyinfer_objects dawn)
 endif()

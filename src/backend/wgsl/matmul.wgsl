@@ -39,11 +39,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       if (HAS_MIN) { acc[j] += block_min(rb, sb) * $x[off(0u) + pu(8u) + (t0 + j) * nsb + sb]; }
     }
   }
-  for (var j = 0u; j < NT; j++) { red[j * WG + lid] = acc[j]; }
+  for (var j = 0u; j < nt; j++) { red[j * WG + lid] = acc[j]; }
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
     if (lid < s) {
-      for (var j = 0u; j < NT; j++) { red[j * WG + lid] += red[j * WG + lid + s]; }
+      for (var j = 0u; j < nt; j++) { red[j * WG + lid] += red[j * WG + lid + s]; }
     }
     workgroupBarrier();
   }
