@@ -3,7 +3,8 @@
 // Q4_0) by URL in a Web Worker, chats at temperature 0 and sees the reply streamed in several
 // updates; the reply's token ids and text equal the native CLI's `run --chat --temp 0`. Reloaded
 // (now on the page's own thread) it finds the model in the Cache API with no second download and
-// gives the same reply again, and again from the same GGUF picked as a local file. A screenshot is kept at $ANYINFER_BUILD/artifacts/browser_demo.png.
+// gives the same reply again, and again from the same GGUF picked as a local file; a Whisper GGUF
+// turns the page into a transcriber whose text is the native CLI's. A screenshot is kept at $ANYINFER_BUILD/artifacts/browser_demo.png.
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -153,6 +154,25 @@ try {
   t.check(/qwen2 · qwen2 · Q4_0/.test(await page.textContent('#model-info')), 'local file: model info');
   const c = await chat();
   t.check(c.ids === nativeIds, `local file: token ids ${c.ids}`);
+
+  // A Whisper model: the page offers transcription instead of chat; the text is the CLI's.
+  const wconv = native(['convert', path.join(root, 'tests/fixtures/whisper/tiny80'), 'tiny80.gguf',
+                        '--type', 'f32'], { cwd: dir });
+  if (t.check(wconv.status === 0, `convert whisper: ${wconv.stderr}`)) {
+    const wav = path.join(root, 'tests/fixtures/audio/speech_16000.wav');
+    const expected = JSON.parse(String(native(['transcribe', '-m', 'tiny80.gguf', wav, '--format', 'json',
+                                               '-t', '1'], { cwd: dir }).stdout)).text.trim();
+    await page.goto(`${base}/web/demo/`);
+    await page.setInputFiles('#model-file', path.join(dir, 'tiny80.gguf'));
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
+    t.check(await page.isVisible('#speech') && !(await page.isVisible('#prompt')), 'whisper: transcribe, no chat');
+    await page.setInputFiles('#audio-file', wav);
+    await page.click('#transcribe');
+    await page.waitForFunction(() => /^Transcribed/.test(document.getElementById('status').textContent),
+                               null, { timeout: 60000 });
+    const got = await page.textContent('#transcript');
+    t.check(got === expected, `whisper in the page: ${JSON.stringify(got)} vs ${JSON.stringify(expected)}`);
+  }
   t.check(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
 } catch (e) {
   t.check(false, e.stack);

@@ -1,5 +1,5 @@
 // The demo page: load a GGUF (URL or local file) with download/cache progress, then chat with
-// streamed replies and live tokens/s. ?model=URL preloads a model; ?worker=0 runs on the page.
+// streamed replies and live tokens/s, or transcribe audio with a Whisper model. ?model=URL preloads a model; ?worker=0 runs on the page.
 import { clearModelCache, createEngine } from '../src/engine.js';
 
 const $ = (id) => document.getElementById(id);
@@ -8,7 +8,9 @@ const ui = {
   useWorker: $('use-worker'), clear: $('clear-cache'), progress: $('progress'), status: $('status'),
   info: $('model-info'), backend: $('backend'), messages: $('messages'), chat: $('chat-form'),
   prompt: $('prompt'), send: $('send'), stop: $('stop'), temperature: $('temperature'),
-  maxTokens: $('max-tokens'), tps: $('tps'),
+  maxTokens: $('max-tokens'), tps: $('tps'), speech: $('speech'), speechForm: $('speech-form'),
+  audioFile: $('audio-file'), translate: $('translate'), transcript: $('transcript'),
+  chatCard: document.querySelector('.card.chat'),
 };
 let engine = null;
 let history = [];
@@ -65,8 +67,11 @@ async function load(model) {
       ` — ${await webgpuNote()}`;
     ui.backend.dataset.backend = engine.backend;
     document.body.dataset.ready = 'true';
-    setChatEnabled(true);
-    ui.prompt.focus();
+    const isWhisper = m.architecture === 'whisper';
+    ui.speech.hidden = !isWhisper;
+    ui.chatCard.hidden = isWhisper;
+    setChatEnabled(!isWhisper);
+    (isWhisper ? ui.audioFile : ui.prompt).focus();
   } catch (e) {
     setStatus(`${e.code ?? 'Error'}: ${e.message}`, true);
   } finally {
@@ -166,6 +171,23 @@ ui.prompt.addEventListener('keydown', (e) => {
   }
 });
 ui.stop.addEventListener('click', () => abort?.abort());
+ui.speechForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const file = ui.audioFile.files[0];
+  if (!file || !engine) return setStatus('Pick an audio file.', true);
+  const api = ui.translate.checked ? engine.audio.translations : engine.audio.transcriptions;
+  ui.transcript.textContent = 'Transcribing…';
+  const t0 = performance.now();
+  try {
+    const r = await api.create({ file, response_format: 'verbose_json' });
+    ui.transcript.textContent = r.text.trim();
+    setStatus(`Transcribed ${r.duration.toFixed(1)} s of ${r.language} in ` +
+              `${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+  } catch (err) {
+    ui.transcript.textContent = '';
+    setStatus(`${err.code ?? 'Error'}: ${err.message}`, true);
+  }
+});
 
 const params = new URLSearchParams(location.search);
 if (params.get('worker') === '0') ui.useWorker.checked = false;
