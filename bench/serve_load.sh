@@ -8,7 +8,7 @@
 set -euo pipefail
 build=${1:-build}
 threads=${2:-2}
-max_tokens=${MAX_TOKENS:-32}
+max_tokens=${MAX_TOKENS:-64}
 models=${MODELS:-/tmp/anyinfer-bench-models}
 bin="$build/anyinfer"
 cd "$(dirname "$0")/.."
