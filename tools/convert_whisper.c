@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audio/mel.h"
 #include "convert_hf.h"
 #include "models/whisper.h"
 
@@ -231,24 +232,23 @@ static bool set_ids(struct ai_gguf_writer *w, json_t *gen, const char *key, cons
   return ok || fail(err, cap, "%s: %s", gguf_key, ai_gguf_writer_last_error(w));
 }
 
-/* preprocessor_config.json's mel_filters [201][n_mel] (transformers' layout) as the GGUF tensor
- * mel_filters [201, n_mel] (row m: the filter of mel bin m). Absent: nothing is written and the
- * engine computes the slaney filters, as Whisper's own. */
+/* The mel_filters tensor [201, n_mel] (row m: the filter of mel bin m): preprocessor_config.json's
+ * mel_filters ([201][n_mel], transformers' layout) when it has them, else librosa's slaney
+ * filters computed as Whisper's feature extractor does (audio/mel.h). */
 static bool add_mel_filters(const char *dir, const struct hf_config *c, struct ai_gguf_writer *w,
                             float **filters, char *err, size_t cap) {
   char path[4096];
   snprintf(path, sizeof path, "%s/preprocessor_config.json", dir);
+  if (!(*filters = malloc(201 * (size_t)c->w_n_mel * sizeof **filters)))
+    return fail(err, cap, "out of memory");
   json_error_t je;
   json_t *pp = json_load_file(path, 0, &je);
-  if (!pp) return true;
   json_t *mf = json_object_get(pp, "mel_filters");
   bool ok = true;
   if (json_is_array(mf)) {
     size_t n_freq = json_array_size(mf);
     if (n_freq != 201)
       ok = fail(err, cap, "%s: mel_filters has %zu rows, expected 201", path, n_freq);
-    if (ok && !(*filters = malloc(201 * (size_t)c->w_n_mel * sizeof **filters)))
-      ok = fail(err, cap, "out of memory");
     for (size_t f = 0; ok && f < 201; f++) {
       json_t *row = json_array_get(mf, f);
       if (json_array_size(row) != (size_t)c->w_n_mel) {
@@ -260,11 +260,16 @@ static bool add_mel_filters(const char *dir, const struct hf_config *c, struct a
         (*filters)[mb * 201 + (int64_t)f] =
             (float)json_number_value(json_array_get(row, (size_t)mb));
     }
-    int64_t ne[2] = {201, c->w_n_mel};
-    if (ok && ai_gguf_add_tensor(w, "mel_filters", AI_TYPE_F32, 2, ne, *filters, NULL, NULL))
-      ok = fail(err, cap, "mel_filters: %s", ai_gguf_writer_last_error(w));
+  } else {
+    struct ai_error e;
+    ai_error_clear(&e);
+    if (ai_mel_filters_slaney((int)c->w_n_mel, AI_MEL_N_FFT, 16000, *filters, &e) != ANYINFER_OK)
+      ok = fail(err, cap, "mel filters: %s", e.msg);
   }
   json_decref(pp);
+  int64_t ne[2] = {201, c->w_n_mel};
+  if (ok && ai_gguf_add_tensor(w, "mel_filters", AI_TYPE_F32, 2, ne, *filters, NULL, NULL))
+    ok = fail(err, cap, "mel_filters: %s", ai_gguf_writer_last_error(w));
   return ok;
 }
 

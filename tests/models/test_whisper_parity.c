@@ -4,7 +4,7 @@
  * and the decoder logits of the forced token sequence must match: max |ours - ref| / max |ref|
  * <= 1e-4 for F32, <= 5e-3 for F16. The logits are checked twice: all tokens in one batch, and
  * one token at a time through the KV cache (in a second sequence slot, after a copy_seq of the
- * first tokens). */
+ * first tokens). The mel filters the converter computes must be transformers' (to 1e-6). */
 #define _DEFAULT_SOURCE
 #include <stdlib.h>
 #include <unistd.h>
@@ -84,6 +84,22 @@ static void check_file(const char *path, const struct ref *r, const char *label,
   CHECK_EQ(m.hp.n_mel, r->n_mel);
   CHECK_EQ(m.hp.n_audio_ctx, r->n_audio_ctx);
   CHECK_EQ(m.hp.n_vocab, r->n_vocab);
+  /* the converter's mel filters are transformers' (tests/fixtures/audio, [n_mel][201]) */
+  char fpath[128];
+  snprintf(fpath, sizeof fpath, "tests/fixtures/audio/mel_filters%u.f32", r->n_mel);
+  FILE *ff = fopen(fpath, "rb");
+  float *want = malloc((size_t)r->n_mel * 201 * sizeof(float));
+  CHECK(ff && want && m.mel_filters &&
+        fread(want, sizeof(float), (size_t)r->n_mel * 201, ff) == (size_t)r->n_mel * 201);
+  if (ff) fclose(ff);
+  if (want && m.mel_filters) {
+    const float *got = (const float *)(file.map + g->data_offset + m.mel_filters->offset);
+    double worst = 0;
+    for (size_t i = 0; i < (size_t)r->n_mel * 201; i++)
+      worst = fmax(worst, fabs((double)got[i] - want[i]));
+    CHECK(worst <= 1e-6);
+  }
+  free(want);
   struct ai_cpu_backend_params bp = {.n_threads = 2, .isa = ai_isa_detect()};
   ai_whisper_backend_limits(&m.hp, &bp.max_k, &bp.max_tok, &bp.max_ctx, &bp.max_head_dim);
   if (ai_cpu_backend_create(&alloc, &bp, &b, &err) != ANYINFER_OK ||
