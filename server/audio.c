@@ -2,9 +2,8 @@
  * a Whisper model. The body is multipart/form-data (RFC 7578): `file` (any audio audio_file.c
  * decodes), `model`, and optionally `language`, `prompt`, `response_format` (json, text, srt,
  * verbose_json, vtt), `temperature` and `timestamp_granularities[]` (segment; word is refused).
- * The body arrives whole within the server's body limit; its boundary is the delimiter line the
- * body starts with (every client the OpenAI SDKs use writes no preamble). One transcription runs
- * per model at a time. */
+ * The body arrives whole within the server's body limit and is split by multipart.c. One
+ * transcription runs per model at a time. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -15,63 +14,8 @@
 
 #define MAX_PARTS 32
 
-struct part {
-  char name[64];
-  bool has_filename;
-  const char *data;
-  size_t len;
-};
-
-static const char *find_bytes(const char *hay, size_t n, const char *needle, size_t m) {
-  for (size_t i = 0; m <= n && i <= n - m; i++)
-    if (hay[i] == needle[0] && memcmp(hay + i, needle, m) == 0) return hay + i;
-  return NULL;
-}
-
-/* The parts of body; false with e set when it is not multipart/form-data. */
-static bool parse_multipart(const char *body, size_t len, struct part *parts, size_t *n_parts,
-                            struct srv_error *e) {
-  *n_parts = 0;
-  const char *eol =
-      len > 2 && body[0] == '-' && body[1] == '-' ? find_bytes(body, len, "\r\n", 2) : NULL;
-  if (!eol || eol - body < 3 || eol - body > 200)
-    return srv_fail(e, 400, NULL, NULL,
-                    "The request must be multipart/form-data with a 'file' part (no boundary "
-                    "line at the start of the body)");
-  char delim[208];
-  size_t dlen = (size_t)snprintf(delim, sizeof delim, "\r\n%.*s", (int)(eol - body), body);
-  const char *p = eol + 2, *end = body + len;
-  for (;;) {
-    /* headers up to the blank line */
-    const char *hdr_end = find_bytes(p, (size_t)(end - p), "\r\n\r\n", 4);
-    if (!hdr_end) return srv_fail(e, 400, NULL, NULL, "multipart body: a part has no header end");
-    if (*n_parts == MAX_PARTS)
-      return srv_fail(e, 400, NULL, NULL, "multipart body: more than %d parts", MAX_PARTS);
-    struct part *pt = &parts[*n_parts];
-    memset(pt, 0, sizeof *pt);
-    const char *cd = find_bytes(p, (size_t)(hdr_end - p), "name=\"", 6);
-    if (!cd) return srv_fail(e, 400, NULL, NULL, "multipart body: a part has no name");
-    cd += 6;
-    const char *q = memchr(cd, '"', (size_t)(hdr_end - cd));
-    if (!q || q - cd >= (long)sizeof pt->name)
-      return srv_fail(e, 400, NULL, NULL, "multipart body: a part name is malformed or too long");
-    memcpy(pt->name, cd, (size_t)(q - cd));
-    pt->has_filename = find_bytes(p, (size_t)(hdr_end - p), "filename=", 9) != NULL;
-    pt->data = hdr_end + 4;
-    const char *next = find_bytes(pt->data, (size_t)(end - pt->data), delim, dlen);
-    if (!next) return srv_fail(e, 400, NULL, NULL, "multipart body: the last part is not closed");
-    pt->len = (size_t)(next - pt->data);
-    (*n_parts)++;
-    p = next + dlen;
-    if (end - p >= 2 && p[0] == '-' && p[1] == '-') return true; /* closing delimiter */
-    if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
-      return srv_fail(e, 400, NULL, NULL, "multipart body: a delimiter is not followed by CRLF");
-    p += 2;
-  }
-}
-
 /* A text field as a NUL-terminated copy in buf, or NULL when absent. */
-static const char *field(const struct part *parts, size_t n, const char *name, char *buf,
+static const char *field(const struct srv_part *parts, size_t n, const char *name, char *buf,
                          size_t cap) {
   for (size_t i = 0; i < n; i++)
     if (!strcmp(parts[i].name, name)) {
@@ -86,10 +30,10 @@ static const char *field(const struct part *parts, size_t n, const char *name, c
 static void handle(struct srv_server *srv, const char *body, size_t len, bool translate,
                    struct srv_reply *out) {
   struct srv_error e;
-  struct part parts[MAX_PARTS];
+  struct srv_part parts[MAX_PARTS];
   size_t n = 0;
-  if (!parse_multipart(body, len, parts, &n, &e)) return srv_reply_error(out, &e);
-  const struct part *file = NULL;
+  if (!srv_multipart_parse(body, len, parts, MAX_PARTS, &n, &e)) return srv_reply_error(out, &e);
+  const struct srv_part *file = NULL;
   for (size_t i = 0; i < n; i++)
     if (!strcmp(parts[i].name, "file")) file = &parts[i];
   char model_id[256], language[32], format_name[32], temp_text[32], gran[32];

@@ -286,6 +286,21 @@ void srv_handle_health(struct srv_server *srv, const char *body, size_t len, con
 void srv_handle_metrics(struct srv_server *srv, const char *body, size_t len, const char *rest,
                         struct srv_reply *out);
 
+/* ---- multipart/form-data (multipart.c) --------------------------------------------------- */
+
+/* One part: its name, whether it is a file upload, and its bytes (borrowed from the body). */
+struct srv_part {
+  char name[64];
+  bool has_filename;
+  const char *data;
+  size_t len;
+};
+
+/* Splits body into at most max_parts parts. false with a 400 in e for anything that is not a
+ * well-formed multipart body. */
+bool srv_multipart_parse(const char *body, size_t len, struct srv_part *parts, size_t max_parts,
+                         size_t *n_parts, struct srv_error *e);
+
 void srv_handle_transcriptions(struct srv_server *srv, const char *body, size_t len,
                                const char *rest, struct srv_reply *out);
 void srv_handle_translations(struct srv_server *srv, const char *body, size_t len, const char *rest,
