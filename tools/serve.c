@@ -24,7 +24,8 @@ static void usage(FILE *out) {
           "  -b, --batch-size N   tokens per forward pass (default 256)\n"
           "  -t, --threads N      CPU threads (default: all cores)\n"
           "  --max-tokens N       per-request cap and default for max_tokens (default 2048)\n"
-          "  --max-body BYTES     request body limit (default 1048576)\n"
+          "  --max-body BYTES     request body limit (default 26214400: OpenAI's 25 MB audio\n"
+          "                       upload limit)\n"
           "  -v, --verbose        engine debug log\n");
 }
 
@@ -34,7 +35,7 @@ int cmd_serve(int argc, char **argv) {
   size_t n_paths = 0;
   struct srv_options o = {.host = "127.0.0.1",
                           .port = 8080,
-                          .max_body_bytes = 1 << 20,
+                          .max_body_bytes = 25 << 20, /* audio uploads (OpenAI allows 25 MB) */
                           .max_tokens_cap = 2048,
                           .sched = {.n_parallel = 4, .n_batch = 256, .max_queue = 64}};
   for (int i = 1; i < argc; i++) {
