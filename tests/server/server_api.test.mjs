@@ -190,3 +190,20 @@ test('prefix reuse: a repeated prompt evaluates only its last token again', asyn
   assert.equal(again.usage.prompt_tokens, first.usage.prompt_tokens);
   assert.equal(again.choices[0].message.content, first.choices[0].message.content);
 });
+
+test('a directory of models: every .gguf, by file stem, in name order', async () => {
+  const models = tempDir();
+  synth(models, 'test-qwen2', 'zeta.gguf');
+  synth(models, 'test-llama', 'alpha.gguf');
+  const s = await startServer(['-m', models, '-c', '64', '--parallel', '1']);
+  try {
+    const c = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const ids = [];
+    for await (const m of c.models.list()) ids.push(m.id);
+    assert.deepEqual(ids, ['alpha', 'zeta']);
+    const r = await c.completions.create({ model: 'zeta', prompt: 'hi', max_tokens: 2 });
+    assert.equal(r.model, 'zeta');
+  } finally {
+    assert.equal((await s.stop()).code, 0, s.log().slice(-3000));
+  }
+});
