@@ -89,12 +89,35 @@ static char *subtitles(const anyinfer_transcript *t, bool vtt) {
   return b.failed ? NULL : b.p;
 }
 
-/* a JSON string literal (RFC 8259: quote, backslash and control characters escaped) */
-static void json_str(struct buf *b, const char *s, size_t n) {
+/* Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlongs, no surrogates,
+ * at most U+10FFFF), or 0 if it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t n) {
+  size_t len = s[0] < 0x80                    ? 1
+               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                              : 0;
+  if (len == 0 || len > n) return 0;
+  for (size_t i = 1; i < len; i++)
+    if ((s[i] & 0xc0) != 0x80) return 0;
+  if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+      (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+    return 0;
+  return len;
+}
+
+/* A JSON string literal (RFC 8259: quote, backslash and control characters escaped). Bytes that
+ * are not UTF-8 (a token boundary inside a character, a model's stray byte tokens) become U+FFFD,
+ * so the body is always valid JSON. */
+static void json_str(struct buf *b, const char *text, size_t n) {
+  const unsigned char *s = (const unsigned char *)text;
   put(b, "\"");
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\')
+  for (size_t i = 0; i < n;) {
+    unsigned char c = s[i];
+    size_t len = utf8_seq(s + i, n - i);
+    if (len == 0)
+      put(b, "\\ufffd");
+    else if (c == '"' || c == '\\')
       put(b, "\\%c", c);
     else if (c == '\n')
       put(b, "\\n");
@@ -105,7 +128,8 @@ static void json_str(struct buf *b, const char *s, size_t n) {
     else if (c < 0x20)
       put(b, "\\u%04x", c);
     else
-      put(b, "%c", c);
+      put(b, "%.*s", (int)len, text + i);
+    i += len ? len : 1;
   }
   put(b, "\"");
 }
