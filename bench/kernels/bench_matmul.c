@@ -14,7 +14,7 @@
  *
  * bench_matmul --ab [TYPE ...] instead compares the tiled gemm and gemv kernels (AVX-512 and AVX2)
  * of each type on one thread, alternately in one process over 256 MB of weights (far beyond L3), at
- * n_tok = 1..4 and k = 2048 and 5632: GB/s of each, median of 5 rounds. Alternating makes the
+ * n_tok = 1..8 and k = 2048 and 5632: GB/s of each, median of 5 rounds. Alternating makes the
  * comparison robust to other load on a shared machine; the absolute numbers are not. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -156,13 +156,14 @@ static int run_ab(int n_types, const char **types) {
       struct mat m;
       mat_init(&m, kk->type, (int64_t)(256u << 20) / (int64_t)ai_type_row_bytes(kk->type, k), k);
       const size_t xrb = ai_type_row_bytes(tr->vec_dot_type, k);
-      float *x = malloc(sizeof(float) * k * 4), *y = malloc(sizeof(float) * m.rows * 4);
-      void *xq = malloc(xrb * 4);
-      for (int64_t i = 0; i < k * 4; i++) x[i] = rnd();
-      for (int t = 0; t < 4; t++) {
+      enum { max_tok = 8 };
+      float *x = malloc(sizeof(float) * k * max_tok), *y = malloc(sizeof(float) * m.rows * max_tok);
+      void *xq = malloc(xrb * max_tok);
+      for (int64_t i = 0; i < k * max_tok; i++) x[i] = rnd();
+      for (int t = 0; t < max_tok; t++) {
         ai_type_traits_get(tr->vec_dot_type)->from_float(x + t * k, (char *)xq + t * xrb, k);
       }
-      for (int64_t n_tok = 1; n_tok <= 4; n_tok++) {
+      for (int64_t n_tok = 1; n_tok <= max_tok; n_tok++) {
         double t_tiled[5], t_gemv[5];
         for (int rep = 0; rep < 5; rep++) {
           double t0 = now_s();

@@ -102,7 +102,7 @@ AI_TARGET_AVX512 void ai_gemv_q4_0_q8_0_avx512(int64_t k, const void *w, size_t 
 void ai_gemm_q4_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                               const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                               int64_t y_stride) {
-  if (n_tok <= AI_QGEMV_MAX_TOK) {
+  if (n_tok <= AI_QGEMV_MAX_TOK_Q4_0) {
     ai_gemv_q4_0_q8_0_avx512(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
   } else {
     ai_gemm_tiled_q4_0_q8_0_avx512(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
@@ -136,7 +136,7 @@ AI_TARGET_AVX2 void ai_gemv_q4_0_q8_0_avx2(int64_t k, const void *w, size_t w_ro
 void ai_gemm_q4_0_q8_0_avx2(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                             const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                             int64_t y_stride) {
-  if (n_tok <= AI_QGEMV_MAX_TOK) {
+  if (n_tok <= AI_QGEMV_MAX_TOK_Q4_0) {
     ai_gemv_q4_0_q8_0_avx2(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
   } else {
     ai_gemm_tiled_q4_0_q8_0_avx2(k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);

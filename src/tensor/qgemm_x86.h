@@ -1,8 +1,8 @@
 /* The int8 kernels shared by the x86 variants of the 32-element block types (q4_0.c, q4_1.c,
  * q5_0.c, q5_1.c, q8_0.c): a tiled gemm for prompts (each family supplies a block decoder: its
  * weights as unsigned bytes (q4/q5) or signed bytes (q8_0) plus per-block scales) and a gemv for
- * decode (n_tok <= 3, qgemv.h), AVX-512 VNNI and AVX2 each. All read llama.cpp's block layout in
- * place (no repacking).
+ * decode (few tokens: AI_QGEMV_MAX_TOK*, qgemv.h), AVX-512 VNNI and AVX2 each. All read llama.cpp's
+ * block layout in place (no repacking).
  *
  * Why the arithmetic is exact in int32: vpdpbusd multiplies unsigned by signed bytes. A Q4_0
  * weight is (q - 8) with q in 0..15, so dot(q - 8, y) = dot(q, y) - 8 * sum(y); the second term

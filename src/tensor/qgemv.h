@@ -10,6 +10,10 @@
 
 /* ai_gemm_<types>_<isa> runs the gemv when n_tok <= this, the tile otherwise. */
 #define AI_QGEMV_MAX_TOK 3
+/* Q4_0's gemv (passes of up to 4 tokens) beats its tile up to 8 tokens at k = 2048 and 5632 on
+ * AVX-512 and AVX2 (bench_matmul --ab Q4_0); batched decoding of 4–8 server slots lands there.
+ * The other types' tiles win from 4 tokens at k = 5632, so they keep AI_QGEMV_MAX_TOK. */
+#define AI_QGEMV_MAX_TOK_Q4_0 8
 
 #if defined(__x86_64__)
 void ai_gemv_q4_0_q8_0_avx512(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,

@@ -177,7 +177,7 @@ static void test_type(int t) {
   const struct ai_type_traits *atr = ai_type_traits_get(at);
   static const int64_t blocks[] = {1, 7, 33, 129};
   static const int64_t rows_list[] = {1, 3, 17};
-  static const int64_t toks[] = {1, 2, 3, 4, 5, 13};
+  static const int64_t toks[] = {1, 2, 3, 4, 5, 8, 9, 13};
   struct ai_cpu_kernels ref;
   CHECK(ai_cpu_kernels_get((enum ai_type)t, AI_ISA_REF, &ref));
   enum ai_isa isa_list[5];
@@ -285,8 +285,9 @@ static void test_type(int t) {
 #if defined(__x86_64__)
 /* The two x86 kernels behind each AVX-512 and AVX2 gemm (qgemv.h), each on its own, against the
  * reference gemm: block counts around the gemv's 16-block step (tails of 1, 15 and none), every row
- * range [r0, r1) with r0 < 3 and r1 <= 9 (odd starts and lengths), and n_tok 1..5 (one or two
- * passes of the gemv's up to 4 tokens), with sentinels around the written rows. */
+ * range [r0, r1) with r0 < 3 and r1 <= 9 (odd starts and lengths), and n_tok 1..9 (one to three
+ * passes of the gemv's up to 4 tokens: Q4_0 takes the gemv up to 8), with sentinels around the
+ * written rows. */
 struct variant {
   int type;
   enum ai_isa isa; /* the variant needs this ISA */
@@ -323,7 +324,7 @@ static void test_variant(const struct variant *v) {
   struct ai_cpu_kernels ref;
   CHECK(ai_cpu_kernels_get((enum ai_type)v->type, AI_ISA_REF, &ref));
   static const int64_t blocks[] = {1, 15, 16, 17, 47};
-  enum { max_rows = 9, max_tok = 5, stride = max_rows + 2 };
+  enum { max_rows = 9, max_tok = 9, stride = max_rows + 2 };
   for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++) {
     const int64_t k = 32 * blocks[bi];
     const size_t wrb = ai_type_row_bytes((enum ai_type)v->type, k), xrb = ai_type_row_bytes(at, k);
