@@ -2,5 +2,7 @@ const HAS_MIN: bool = false;
 fn block_min(rb: u32, sb: u32) -> f32 { return 0.0; }
 fn deq32(rb: u32, sb: u32, n: u32) {
   let a = rb + sb * 64u;
-  for (var e = 0u; e < n; e++) { wv[e] = h16(a + 2u * e); }
+  for (var e = 0u; e < 32u; e++) {
+    if (e < n) { wv[e] = h16(a + 2u * e); }
+  }
 }

@@ -26,24 +26,35 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let rb = off(2u) + row * pu(3u);
   let xs = pu(4u);
   let xo = off(0u) + t0 * xs;
+  // Loops have constant bounds (guards inside) so that compilers unroll them and keep wv and
+  // acc in registers: dynamically indexed private arrays live in local memory on GPUs.
   var acc: array<f32, 8>;
   let nsb = (k + 31u) / 32u;
   for (var sb = lid; sb < nsb; sb += WG) {
     let n = min(32u, k - sb * 32u);
     deq32(rb, sb, n);
-    for (var j = 0u; j < nt; j++) {
-      let xb = xo + j * xs + sb * 32u;
-      var s = 0.0;
-      for (var e = 0u; e < n; e++) { s += wv[e] * $x[xb + e]; }
-      acc[j] += s;
-      if (HAS_MIN) { acc[j] += block_min(rb, sb) * $x[off(0u) + pu(8u) + (t0 + j) * nsb + sb]; }
+    let mn = block_min(rb, sb);
+    for (var j = 0u; j < NT; j++) {
+      if (j < nt) {
+        let xb = xo + j * xs + sb * 32u;
+        var s = 0.0;
+        for (var e = 0u; e < 32u; e++) {
+          if (e < n) { s += wv[e] * $x[xb + e]; }
+        }
+        acc[j] += s;
+        if (HAS_MIN) { acc[j] += mn * $x[off(0u) + pu(8u) + (t0 + j) * nsb + sb]; }
+      }
     }
   }
-  for (var j = 0u; j < nt; j++) { red[j * WG + lid] = acc[j]; }
+  for (var j = 0u; j < NT; j++) {
+    if (j < nt) { red[j * WG + lid] = acc[j]; }
+  }
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
     if (lid < s) {
-      for (var j = 0u; j < nt; j++) { red[j * WG + lid] += red[j * WG + lid + s]; }
+      for (var j = 0u; j < NT; j++) {
+        if (j < nt) { red[j * WG + lid] += red[j * WG + lid + s]; }
+      }
     }
     workgroupBarrier();
   }
