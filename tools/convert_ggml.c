@@ -5,25 +5,16 @@
  * lowest id, so token t's merge is the last step of that BPE over t's bytes with ids below t),
  * and Whisper's special tokens appended in the layout whisper.cpp assumes. */
 #define _POSIX_C_SOURCE 200809L
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert_error.h"
 #include "convert_ggml.h"
 #include "format/ggml_whisper.h"
 #include "format/gguf.h"
 #include "models/whisper.h"
 #include "text/whisper_vocab.h"
-
-static bool fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && cap) vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return false;
-}
 
 /* openai/whisper tensor names -> ours; "N" stands for the block number. */
 static const struct {
@@ -154,7 +145,7 @@ static bool add_merge(struct vocab_job *v, const struct rank_map *m, int32_t t, 
   }
   size_t la = (size_t)cut[1], lb = (size_t)(n - cut[1]);
   char *text = malloc(4 * (la + lb) + 2);
-  if (!text) return fail(err, cap, "out of memory");
+  if (!text) return convert_fail(err, cap, "out of memory");
   to_text(s, la, text);
   size_t at = strlen(text);
   text[at] = ' ';
@@ -167,8 +158,8 @@ static bool build_vocab(struct vocab_job *v, char *err, size_t cap) {
   const struct ai_ggml_whisper *g = v->g;
   int32_t n_tok = g->n_tokens, n_special = v->n_vocab - n_tok, n_lang = n_special - 2 - 6 - 1501;
   if (n_lang < 0 || n_lang > 100)
-    return fail(err, cap, "ggml: %d tokens of %d leave %d specials, not Whisper's layout", n_tok,
-                v->n_vocab, n_special);
+    return convert_fail(err, cap, "ggml: %d tokens of %d leave %d specials, not Whisper's layout",
+                        n_tok, v->n_vocab, n_special);
   v->texts = calloc((size_t)v->n_vocab, sizeof *v->texts);
   v->merges = calloc((size_t)n_tok, sizeof *v->merges);
   v->types = calloc((size_t)v->n_vocab, sizeof *v->types);
@@ -178,11 +169,11 @@ static bool build_vocab(struct vocab_job *v, char *err, size_t cap) {
   struct rank_map m = {calloc(n_slots, sizeof(int32_t)), n_slots - 1, bytes, g->token_len};
   int32_t *cut = malloc((1024 + 2) * sizeof *cut);
   bool ok = v->texts && v->merges && v->types && bytes && m.slot && cut;
-  if (!ok) fail(err, cap, "out of memory");
+  if (!ok) convert_fail(err, cap, "out of memory");
   for (int32_t i = 0; ok && i < n_tok; i++) {
     bytes[i] = v->file + g->token_offset[i];
     if (!(v->texts[i] = malloc(4 * (size_t)g->token_len[i] + 1))) {
-      ok = fail(err, cap, "out of memory");
+      ok = convert_fail(err, cap, "out of memory");
       break;
     }
     to_text(bytes[i], g->token_len[i], v->texts[i]);
@@ -210,7 +201,7 @@ static bool build_vocab(struct vocab_job *v, char *err, size_t cap) {
       snprintf(name, sizeof name, "%s", task[k]);
     else
       snprintf(name, sizeof name, "<|%d.%02d|>", (k - 6) / 50, (k - 6) % 50 * 2);
-    if (!(v->texts[n_tok + i] = strdup(name))) ok = fail(err, cap, "out of memory");
+    if (!(v->texts[n_tok + i] = strdup(name))) ok = convert_fail(err, cap, "out of memory");
     v->types[n_tok + i] = 3; /* CONTROL */
   }
   free(m.slot);
@@ -251,18 +242,19 @@ bool ggml_whisper_convert(const char *in_path, const char *out_path, anyinfer_pr
   struct vocab_job v = {0};
   bool ok = true;
   if (ai_file_open(&file, in_path, true, &e) != ANYINFER_OK || !file.map) {
-    ok = fail(err, cap, "%s: %s", in_path, file.map || e.msg[0] ? e.msg : "cannot map the file");
+    ok = convert_fail(err, cap, "%s: %s", in_path,
+                      file.map || e.msg[0] ? e.msg : "cannot map the file");
     goto done;
   }
   struct ai_reader r = ai_file_reader(&file);
   if (ai_ggml_whisper_read(&r, &a, &g, &e) != ANYINFER_OK) {
-    ok = fail(err, cap, "%s: %s", in_path, e.msg);
+    ok = convert_fail(err, cap, "%s: %s", in_path, e.msg);
     goto done;
   }
   v.g = &g, v.file = file.map, v.n_vocab = g.hp.n_vocab;
   if (!(ok = build_vocab(&v, err, cap))) goto done;
   if (ai_gguf_writer_create(&a, &w, &e) != ANYINFER_OK) {
-    ok = fail(err, cap, "%s", e.msg);
+    ok = convert_fail(err, cap, "%s", e.msg);
     goto done;
   }
   const struct ai_ggml_whisper_hparams *h = &g.hp;
@@ -302,7 +294,7 @@ bool ggml_whisper_convert(const char *in_path, const char *out_path, anyinfer_pr
     const struct ai_ggml_tensor *t = &g.tensors[i];
     char name[96];
     if (!map_name(t->name, name, sizeof name)) {
-      ok = fail(err, cap, "%s: tensor '%s' is not one of Whisper's", in_path, t->name);
+      ok = convert_fail(err, cap, "%s: tensor '%s' is not one of Whisper's", in_path, t->name);
       goto done;
     }
     int64_t ne[3] = {t->ne[0], t->ne[1], t->ne[2]};
@@ -312,11 +304,11 @@ bool ggml_whisper_convert(const char *in_path, const char *out_path, anyinfer_pr
     st = ai_gguf_add_tensor(w, name, t->type, n_dims, ne, file.map + t->offset, NULL, NULL);
   }
   if (st != ANYINFER_OK) {
-    ok = fail(err, cap, "%s", ai_gguf_writer_last_error(w));
+    ok = convert_fail(err, cap, "%s", ai_gguf_writer_last_error(w));
     goto done;
   }
   if (ai_gguf_write_file(w, out_path, progress, progress_user_data, &e) != ANYINFER_OK)
-    ok = fail(err, cap, "%s", e.msg);
+    ok = convert_fail(err, cap, "%s", e.msg);
 done:
   ai_gguf_writer_free(w);
   free_vocab(&v);

@@ -5,9 +5,9 @@
  * (convert_tensors.c), and writes the file. Uses internal engine headers (see convert_hf.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "convert_hf.h"
+#include "convert_error.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +17,6 @@
 #ifdef AI_HAVE_JANSSON
 #include <jansson.h>
 #endif
-
-static bool fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && cap) vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return false;
-}
 
 #ifdef AI_HAVE_JANSSON
 
@@ -55,13 +46,13 @@ struct cfg_reader {
 static bool get_int(struct cfg_reader *r, const char *key, int64_t def, int64_t *out) {
   json_t *v = json_object_get(r->cfg, key);
   if (!v || json_is_null(v)) {
-    if (def < 0) return fail(r->err, r->cap, "%s: '%s' is missing", r->path, key);
+    if (def < 0) return convert_fail(r->err, r->cap, "%s: '%s' is missing", r->path, key);
     *out = def;
     return true;
   }
   if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > INT32_MAX)
-    return fail(r->err, r->cap, "%s: '%s' must be an integer in [1, 2^31), not %s", r->path, key,
-                json_is_integer(v) ? "out of range" : "of another type");
+    return convert_fail(r->err, r->cap, "%s: '%s' must be an integer in [1, 2^31), not %s", r->path,
+                        key, json_is_integer(v) ? "out of range" : "of another type");
   *out = json_integer_value(v);
   return true;
 }
@@ -71,7 +62,7 @@ static bool get_num(struct cfg_reader *r, json_t *obj, const char *key, double d
   json_t *v = json_object_get(obj, key);
   if (!v || json_is_null(v)) return *out = def, true;
   if (!json_is_number(v) || !(json_number_value(v) > 0))
-    return fail(r->err, r->cap, "%s: '%s' must be a positive number", r->path, key);
+    return convert_fail(r->err, r->cap, "%s: '%s' must be a positive number", r->path, key);
   *out = json_number_value(v);
   return true;
 }
@@ -86,12 +77,13 @@ static bool read_rope_scaling(struct cfg_reader *r, struct rope_scaling *rs) {
   if (!type) type = json_string_value(json_object_get(s, "type"));
   if (!type && is_params && json_is_object(s)) return true; /* only rope_theta */
   if (!json_is_object(s) || !type)
-    return fail(r->err, r->cap, "%s: rope_scaling must be an object with rope_type", r->path);
+    return convert_fail(r->err, r->cap, "%s: rope_scaling must be an object with rope_type",
+                        r->path);
   if (!strcmp(type, "default")) return true;
   if (!strcmp(type, "linear")) {
     rs->kind = 1;
     if (!json_is_number(json_object_get(s, "factor")))
-      return fail(r->err, r->cap, "%s: rope_scaling 'linear' needs a factor", r->path);
+      return convert_fail(r->err, r->cap, "%s: rope_scaling 'linear' needs a factor", r->path);
     return get_num(r, s, "factor", 1.0, &rs->factor);
   }
   if (!strcmp(type, "llama3")) {
@@ -103,13 +95,14 @@ static bool read_rope_scaling(struct cfg_reader *r, struct rope_scaling *rs) {
         !get_num(r, s, "original_max_position_embeddings", 8192.0, &rs->original_ctx))
       return false;
     if (rs->low_freq_factor == rs->high_freq_factor)
-      return fail(r->err, r->cap, "%s: rope_scaling low_freq_factor == high_freq_factor (%g)",
-                  r->path, rs->low_freq_factor);
+      return convert_fail(r->err, r->cap,
+                          "%s: rope_scaling low_freq_factor == high_freq_factor (%g)", r->path,
+                          rs->low_freq_factor);
     return true;
   }
-  return fail(r->err, r->cap,
-              "%s: rope_scaling type '%s' is not supported (linear, llama3, default)", r->path,
-              type);
+  return convert_fail(r->err, r->cap,
+                      "%s: rope_scaling type '%s' is not supported (linear, llama3, default)",
+                      r->path, type);
 }
 
 static bool read_config(const char *dir, json_t **cfg_out, struct hf_config *c,
@@ -118,7 +111,7 @@ static bool read_config(const char *dir, json_t **cfg_out, struct hf_config *c,
   snprintf(path, sizeof path, "%s/config.json", dir);
   json_error_t je;
   json_t *cfg = *cfg_out = json_load_file(path, 0, &je);
-  if (!cfg) return fail(err, cap, "%s: %s", path, je.text);
+  if (!cfg) return convert_fail(err, cap, "%s: %s", path, je.text);
   struct cfg_reader r = {cfg, path, err, cap};
   memset(c, 0, sizeof *c);
   json_t *archs = json_object_get(cfg, "architectures");
@@ -126,10 +119,10 @@ static bool read_config(const char *dir, json_t **cfg_out, struct hf_config *c,
   for (size_t i = 0; hf && i < sizeof kArchs / sizeof kArchs[0]; i++)
     if (!strcmp(hf, kArchs[i].hf)) c->arch = kArchs[i].arch;
   if (!c->arch)
-    return fail(err, cap,
-                "%s: architectures[0] '%s' is not supported (LlamaForCausalLM, "
-                "MistralForCausalLM, Qwen2ForCausalLM, WhisperForConditionalGeneration)",
-                path, hf ? hf : "(missing)");
+    return convert_fail(err, cap,
+                        "%s: architectures[0] '%s' is not supported (LlamaForCausalLM, "
+                        "MistralForCausalLM, Qwen2ForCausalLM, WhisperForConditionalGeneration)",
+                        path, hf ? hf : "(missing)");
   if (!strcmp(c->arch, "whisper")) return whisper_read_config(cfg, path, c, err, cap);
   if (!get_int(&r, "vocab_size", -1, &c->n_vocab) || !get_int(&r, "hidden_size", -1, &c->n_embd) ||
       !get_int(&r, "num_hidden_layers", -1, &c->n_layer) ||
@@ -140,13 +133,15 @@ static bool read_config(const char *dir, json_t **cfg_out, struct hf_config *c,
   c->has_head_dim = json_is_integer(json_object_get(cfg, "head_dim"));
   if (!get_int(&r, "head_dim", c->n_embd / c->n_head, &c->head_dim)) return false;
   if (!c->has_head_dim && c->n_embd % c->n_head != 0)
-    return fail(err, cap, "%s: hidden_size %lld is not a multiple of num_attention_heads %lld",
-                path, (long long)c->n_embd, (long long)c->n_head);
+    return convert_fail(err, cap,
+                        "%s: hidden_size %lld is not a multiple of num_attention_heads %lld", path,
+                        (long long)c->n_embd, (long long)c->n_head);
   if (c->n_head % c->n_head_kv != 0 || c->head_dim % 2 != 0 || c->head_dim < 2)
-    return fail(err, cap,
-                "%s: num_attention_heads %lld must be a multiple of num_key_value_heads %lld and "
-                "head_dim %lld even",
-                path, (long long)c->n_head, (long long)c->n_head_kv, (long long)c->head_dim);
+    return convert_fail(
+        err, cap,
+        "%s: num_attention_heads %lld must be a multiple of num_key_value_heads %lld and "
+        "head_dim %lld even",
+        path, (long long)c->n_head, (long long)c->n_head_kv, (long long)c->head_dim);
   json_t *tie = json_object_get(cfg, "tie_word_embeddings");
   /* transformers' PretrainedConfig default is true; Llama/Qwen2 configs always say */
   c->tie_embeddings = tie ? json_is_true(tie) : false;
@@ -246,15 +241,15 @@ static bool set_metadata(struct job *j, const char *dir, const struct ai_ftype *
 #undef KEY
 #undef SET
   if (st != ANYINFER_OK)
-    return fail(err, cap, "cannot set metadata: %s", ai_gguf_writer_last_error(w));
+    return convert_fail(err, cap, "cannot set metadata: %s", ai_gguf_writer_last_error(w));
   if (j->rs.kind == 2) {
     int64_t ne = c->head_dim / 2;
     if (!(j->rope_freqs = malloc((size_t)ne * sizeof(float))))
-      return fail(err, cap, "out of memory");
+      return convert_fail(err, cap, "out of memory");
     llama3_factors(&j->rs, theta, c->head_dim, j->rope_freqs);
     if (ai_gguf_add_tensor(w, "rope_freqs.weight", AI_TYPE_F32, 1, &ne, j->rope_freqs, NULL,
                            NULL) != ANYINFER_OK)
-      return fail(err, cap, "rope_freqs.weight: %s", ai_gguf_writer_last_error(w));
+      return convert_fail(err, cap, "rope_freqs.weight: %s", ai_gguf_writer_last_error(w));
   }
   return true;
 }
@@ -272,8 +267,8 @@ static const struct ai_ftype *find_type(const char *type) {
 bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
   const struct ai_ftype *ft = find_type(p->type ? p->type : "F16");
   if (!ft)
-    return fail(err, cap, "type '%s' is not one of f32 f16 bf16 q8_0 q4_0 q4_k q6_k q4_k_m",
-                p->type);
+    return convert_fail(err, cap, "type '%s' is not one of f32 f16 bf16 q8_0 q4_0 q4_k q6_k q4_k_m",
+                        p->type);
   struct job j;
   memset(&j, 0, sizeof j);
   struct ai_alloc a = ai_alloc_default();
@@ -286,11 +281,12 @@ bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
     if (!ok) {
       char tmp[512];
       snprintf(tmp, sizeof tmp, "%s/tokenizer.json: %s (config.json vocab_size)", p->dir, err);
-      fail(err, cap, "%s", tmp);
+      convert_fail(err, cap, "%s", tmp);
     }
   }
   if (ok && (ok = hf_model_open(&j.model, p->dir, &j.c, err, cap))) j.has_model = true;
-  if (ok && ai_gguf_writer_create(&a, &j.w, &e) != ANYINFER_OK) ok = fail(err, cap, "%s", e.msg);
+  if (ok && ai_gguf_writer_create(&a, &j.w, &e) != ANYINFER_OK)
+    ok = convert_fail(err, cap, "%s", e.msg);
   char name[256];
   model_name(p->dir, name, sizeof name);
   if (ok && !strcmp(j.c.arch, "whisper"))
@@ -301,7 +297,7 @@ bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
   if (ok) ok = hf_model_add_tensors(&j.model, ft, (int32_t)j.c.n_layer, j.w, err, cap);
   if (ok &&
       ai_gguf_write_file(j.w, p->out_path, p->progress, p->progress_user_data, &e) != ANYINFER_OK)
-    ok = fail(err, cap, "%s", e.msg);
+    ok = convert_fail(err, cap, "%s", e.msg);
   ai_gguf_writer_free(j.w);
   if (j.has_model) hf_model_close(&j.model);
   if (j.has_vocab) hf_vocab_free(&j.vocab);
@@ -314,9 +310,9 @@ bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
 #else
 
 bool hf_convert(const struct hf_convert_params *p, char *err, size_t cap) {
-  return fail(err, cap,
-              "this anyinfer was built without jansson (native builds only); cannot convert %s",
-              p->dir);
+  return convert_fail(
+      err, cap, "this anyinfer was built without jansson (native builds only); cannot convert %s",
+      p->dir);
 }
 
 #endif

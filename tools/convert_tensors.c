@@ -5,27 +5,18 @@
  * converted with the reference quantizers. Uses internal engine headers (see convert_hf.h). */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/fp16.h"
 #include "base/threadpool.h"
+#include "convert_error.h"
 #include "convert_hf.h"
 
 #ifdef AI_HAVE_JANSSON
 #include <jansson.h>
 #endif
-
-static bool fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && cap) vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return false;
-}
 
 /* ---- names -------------------------------------------------------------------------------- */
 
@@ -139,24 +130,25 @@ static bool add_shard(struct hf_model *m, const char *dir, const char *file, cha
     if (base && !strcmp(base + 1, file)) return true;
   }
   if (strchr(file, '/') || !file[0])
-    return fail(err, cap, "%s/model.safetensors.index.json: shard name '%s' is not a file name",
-                dir, file);
+    return convert_fail(
+        err, cap, "%s/model.safetensors.index.json: shard name '%s' is not a file name", dir, file);
   struct hf_shard *grown = realloc(m->shards, (m->n_shards + 1) * sizeof *grown);
-  if (!grown) return fail(err, cap, "out of memory");
+  if (!grown) return convert_fail(err, cap, "out of memory");
   m->shards = grown;
   struct hf_shard *s = &m->shards[m->n_shards++];
   memset(s, 0, sizeof *s);
   s->file.fd = -1;
   size_t n = strlen(dir) + strlen(file) + 2;
-  if (!(s->path = malloc(n))) return fail(err, cap, "out of memory");
+  if (!(s->path = malloc(n))) return convert_fail(err, cap, "out of memory");
   snprintf(s->path, n, "%s/%s", dir, file);
   struct ai_error e;
   ai_error_clear(&e);
-  if (ai_file_open(&s->file, s->path, true, &e) != ANYINFER_OK) return fail(err, cap, "%s", e.msg);
+  if (ai_file_open(&s->file, s->path, true, &e) != ANYINFER_OK)
+    return convert_fail(err, cap, "%s", e.msg);
   s->reader = ai_file_reader(&s->file);
   struct ai_alloc a = ai_alloc_default();
   if (ai_safetensors_read(&s->reader, &a, &s->st, &e) != ANYINFER_OK)
-    return fail(err, cap, "%s: %s", s->path, e.msg);
+    return convert_fail(err, cap, "%s: %s", s->path, e.msg);
   return true;
 }
 
@@ -167,7 +159,7 @@ static int cmp_str(const void *a, const void *b) {
 /* Every *.safetensors of dir, in name order. */
 static bool scan_dir(struct hf_model *m, const char *dir, char *err, size_t cap) {
   DIR *d = opendir(dir);
-  if (!d) return fail(err, cap, "%s: cannot open the folder", dir);
+  if (!d) return convert_fail(err, cap, "%s: cannot open the folder", dir);
   char **names = NULL;
   size_t n = 0;
   bool ok = true;
@@ -178,14 +170,15 @@ static bool scan_dir(struct hf_model *m, const char *dir, char *err, size_t cap)
     char **grown = realloc(names, (n + 1) * sizeof *names);
     if (grown) names = grown;
     if (!grown || !(names[n] = strdup(e->d_name)))
-      ok = fail(err, cap, "out of memory");
+      ok = convert_fail(err, cap, "out of memory");
     else
       n++;
   }
   closedir(d);
   if (ok && n == 0)
-    ok = fail(err, cap,
-              "%s: no model.safetensors.index.json, model.safetensors or *.safetensors file", dir);
+    ok = convert_fail(
+        err, cap, "%s: no model.safetensors.index.json, model.safetensors or *.safetensors file",
+        dir);
   if (ok) qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; ok && i < n; i++) ok = add_shard(m, dir, names[i], err, cap);
   for (size_t i = 0; i < n; i++) free(names[i]);
@@ -200,16 +193,16 @@ static bool open_index(struct hf_model *m, const char *dir, const char *path, ch
                        size_t cap) {
   json_error_t je;
   json_t *idx = json_load_file(path, 0, &je);
-  if (!idx) return fail(err, cap, "%s: line %d: %s", path, je.line, je.text);
+  if (!idx) return convert_fail(err, cap, "%s: line %d: %s", path, je.line, je.text);
   json_t *map = json_object_get(idx, "weight_map");
   bool ok = json_is_object(map) && json_object_size(map) > 0;
-  if (!ok) fail(err, cap, "%s: weight_map is missing or empty", path);
+  if (!ok) convert_fail(err, cap, "%s: weight_map is missing or empty", path);
   const char *key;
   json_t *val;
   json_object_foreach(map, key, val) {
     if (!ok) break;
     if (!json_is_string(val)) {
-      ok = fail(err, cap, "%s: weight_map['%s'] is not a file name", path, key);
+      ok = convert_fail(err, cap, "%s: weight_map['%s'] is not a file name", path, key);
       break;
     }
     ok = add_shard(m, dir, json_string_value(val), err, cap);
@@ -220,8 +213,8 @@ static bool open_index(struct hf_model *m, const char *dir, const char *path, ch
     for (size_t i = 0; i < m->n_shards; i++) {
       const char *base = strrchr(m->shards[i].path, '/') + 1;
       if (strcmp(base, file) == 0 && !ai_safetensors_find(m->shards[i].st, key))
-        ok = fail(err, cap, "%s: weight_map puts tensor '%s' in %s, which does not hold it", path,
-                  key, m->shards[i].path);
+        ok = convert_fail(err, cap, "%s: weight_map puts tensor '%s' in %s, which does not hold it",
+                          path, key, m->shards[i].path);
     }
   }
   json_decref(idx);
@@ -246,15 +239,17 @@ static bool plan_tensor(struct hf_model *m, const struct hf_config *c, const str
                         : map_name(t->name, h.name, &h.order, &layer, &slot);
   if (r == 0) return true;
   if (r == -1)
-    return fail(err, cap, "%s: tensor '%s' has no llama.cpp name for a %s model", sh->path, t->name,
-                c->arch);
+    return convert_fail(err, cap, "%s: tensor '%s' has no llama.cpp name for a %s model", sh->path,
+                        t->name, c->arch);
   if (r == -2 || (!m->is_whisper && layer >= c->n_layer))
-    return fail(err, cap, "%s: tensor '%s' is in layer %lld, beyond config.json's layer count",
-                sh->path, t->name, (long long)layer);
+    return convert_fail(err, cap,
+                        "%s: tensor '%s' is in layer %lld, beyond config.json's layer count",
+                        sh->path, t->name, (long long)layer);
   if (!strcmp(h.name, "output.weight") && c->tie_embeddings) return true; /* tied: not written */
   if (t->dtype != AI_ST_F32 && t->dtype != AI_ST_F16 && t->dtype != AI_ST_BF16)
-    return fail(err, cap, "%s: tensor '%s' has dtype %s; only F32, F16 and BF16 are converted",
-                sh->path, t->name, ai_st_dtype_name(t->dtype));
+    return convert_fail(err, cap,
+                        "%s: tensor '%s' has dtype %s; only F32, F16 and BF16 are converted",
+                        sh->path, t->name, ai_st_dtype_name(t->dtype));
   if (!m->is_whisper) nd = want_shape(c, slot, h.name, want);
   bool same_shape = t->n_dims == nd;
   for (uint32_t d = 0; same_shape && d < nd; d++) same_shape = t->shape[d] == want[d];
@@ -262,18 +257,18 @@ static bool plan_tensor(struct hf_model *m, const struct hf_config *c, const str
     char got_s[128], want_s[64];
     shape_text(got_s, sizeof got_s, t->n_dims, t->shape);
     shape_text(want_s, sizeof want_s, nd, want);
-    return fail(err, cap,
-                "%s: tensor '%s' has shape %s, config.json implies %s (hidden_size %lld, "
-                "num_attention_heads %lld, num_key_value_heads %lld, head_dim %lld, "
-                "intermediate_size %lld, vocab_size %lld)",
-                sh->path, t->name, got_s, want_s, (long long)c->n_embd, (long long)c->n_head,
-                (long long)c->n_head_kv, (long long)c->head_dim, (long long)c->n_ff,
-                (long long)c->n_vocab);
+    return convert_fail(err, cap,
+                        "%s: tensor '%s' has shape %s, config.json implies %s (hidden_size %lld, "
+                        "num_attention_heads %lld, num_key_value_heads %lld, head_dim %lld, "
+                        "intermediate_size %lld, vocab_size %lld)",
+                        sh->path, t->name, got_s, want_s, (long long)c->n_embd,
+                        (long long)c->n_head, (long long)c->n_head_kv, (long long)c->head_dim,
+                        (long long)c->n_ff, (long long)c->n_vocab);
   }
   for (size_t i = 0; i < m->n_tensors; i++)
     if (!strcmp(m->tensors[i].name, h.name))
-      return fail(err, cap, "%s: tensor '%s' appears again (already in %s)", sh->path, t->name,
-                  m->tensors[i].shard->path);
+      return convert_fail(err, cap, "%s: tensor '%s' appears again (already in %s)", sh->path,
+                          t->name, m->tensors[i].shard->path);
   h.shard = sh, h.src = t, h.n_dims = nd, h.model = m;
   h.ne[0] = h.ne[1] = h.ne[2] = h.ne[3] = 1;
   h.n_rows = 1, h.ne0 = want[nd - 1];
@@ -285,7 +280,7 @@ static bool plan_tensor(struct hf_model *m, const struct hf_config *c, const str
     if (nd == 1) h.n_rows = want[0], h.ne0 = 1; /* a bias: permute single elements */
   }
   struct hf_tensor *grown = realloc(m->tensors, (m->n_tensors + 1) * sizeof *grown);
-  if (!grown) return fail(err, cap, "out of memory");
+  if (!grown) return convert_fail(err, cap, "out of memory");
   m->tensors = grown;
   m->tensors[m->n_tensors++] = h;
   return true;
@@ -310,10 +305,11 @@ static bool check_complete(const struct hf_model *m, const struct hf_config *c, 
       bool found = false;
       for (size_t k = 0; k < m->n_tensors && !found; k++) found = !strcmp(m->tensors[k].name, name);
       if (!found)
-        return fail(err, cap, "%s: no safetensors file holds the tensor for '%s' (%s)", dir, name,
-                    l < 0             ? "model.embed_tokens.weight"
-                    : l == c->n_layer ? "model.norm.weight"
-                                      : kLayerNames[i].hf);
+        return convert_fail(err, cap, "%s: no safetensors file holds the tensor for '%s' (%s)", dir,
+                            name,
+                            l < 0             ? "model.embed_tokens.weight"
+                            : l == c->n_layer ? "model.norm.weight"
+                                              : kLayerNames[i].hf);
     }
   }
   return true;
@@ -330,7 +326,7 @@ bool hf_model_open(struct hf_model *m, const char *dir, const struct hf_config *
 #ifdef AI_HAVE_JANSSON
     ok = open_index(m, dir, path, err, cap);
 #else
-    ok = fail(err, cap, "%s: this anyinfer was built without jansson", path);
+    ok = convert_fail(err, cap, "%s: this anyinfer was built without jansson", path);
 #endif
   } else {
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
@@ -439,15 +435,15 @@ bool hf_model_add_tensors(struct hf_model *m, const struct ai_ftype *ft, int32_t
   }
   int threads = ai_convert_threads();
   if (threads > 1 && ai_threadpool_create(&a, threads, &m->pool, &e) != ANYINFER_OK)
-    return fail(err, cap, "%s", e.msg);
+    return convert_fail(err, cap, "%s", e.msg);
   if (!(m->scratch = ai_calloc(&a, (size_t)threads * (size_t)max_ne0, sizeof(float))) ||
       (!mapped && max_src && !(m->read_buf = malloc((size_t)max_src))))
-    return fail(err, cap, "out of memory for row buffers");
+    return convert_fail(err, cap, "out of memory for row buffers");
   for (size_t i = 0; i < m->n_tensors; i++) {
     struct hf_tensor *t = &m->tensors[i];
     if (ai_gguf_add_tensor(w, t->name, (int32_t)t->type, t->n_dims, t->ne, NULL, fill, t) !=
         ANYINFER_OK)
-      return fail(err, cap, "tensor '%s': %s", t->name, ai_gguf_writer_last_error(w));
+      return convert_fail(err, cap, "tensor '%s': %s", t->name, ai_gguf_writer_last_error(w));
   }
   return true;
 }

@@ -3,26 +3,17 @@
  * -> GGUF with general.architecture "whisper". Keys and tensor names: docs/formats.md, "Whisper
  * in GGUF". The tensors stream through convert_tensors.c like every other model's. */
 #define _POSIX_C_SOURCE 200809L
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audio/mel.h"
+#include "convert_error.h"
 #include "convert_hf.h"
 #include "models/whisper.h"
 
 #ifdef AI_HAVE_JANSSON
 #include <jansson.h>
-
-static bool fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && cap) vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return false;
-}
 
 /* ---- names ----------------------------------------------------------------------------- */
 
@@ -159,9 +150,10 @@ bool whisper_check_complete(const struct hf_model *m, const struct hf_config *c,
       bool found = false;
       for (size_t k = 0; k < m->n_tensors && !found; k++) found = !strcmp(m->tensors[k].name, name);
       if (!found)
-        return fail(err, cap, "%s: no safetensors file holds the tensor for '%s'", dir, name);
+        return convert_fail(err, cap, "%s: no safetensors file holds the tensor for '%s'", dir,
+                            name);
     }
-  return fail(err, cap, "%s: %zu tensors, expected %zu", dir, m->n_tensors, want);
+  return convert_fail(err, cap, "%s: %zu tensors, expected %zu", dir, m->n_tensors, want);
 }
 
 enum ai_type whisper_tensor_type(const struct ai_ftype *ft, const struct hf_tensor *t) {
@@ -172,7 +164,7 @@ static bool get_pos(json_t *cfg, const char *path, const char *key, int64_t *out
                     size_t cap) {
   json_t *v = json_object_get(cfg, key);
   if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > (1 << 24))
-    return fail(err, cap, "%s: '%s' is missing or not an integer in [1, 2^24]", path, key);
+    return convert_fail(err, cap, "%s: '%s' is missing or not an integer in [1, 2^24]", path, key);
   *out = json_integer_value(v);
   return true;
 }
@@ -194,16 +186,17 @@ bool whisper_read_config(json_t *cfg, const char *path, struct hf_config *c, cha
     return false;
   c->n_head = c->n_head_kv = dec_heads;
   if (c->n_embd % c->n_head || c->n_embd % c->w_enc_head)
-    return fail(err, cap, "%s: d_model %lld is not a multiple of the head counts %lld/%lld", path,
-                (long long)c->n_embd, (long long)c->w_enc_head, (long long)c->n_head);
+    return convert_fail(err, cap, "%s: d_model %lld is not a multiple of the head counts %lld/%lld",
+                        path, (long long)c->n_embd, (long long)c->w_enc_head, (long long)c->n_head);
   c->head_dim = c->n_embd / c->n_head;
   json_t *act = json_object_get(cfg, "activation_function");
   if (act && (!json_is_string(act) || strcmp(json_string_value(act), "gelu") != 0))
-    return fail(err, cap, "%s: activation_function '%s' is not supported (gelu)", path,
-                json_is_string(act) ? json_string_value(act) : "?");
+    return convert_fail(err, cap, "%s: activation_function '%s' is not supported (gelu)", path,
+                        json_is_string(act) ? json_string_value(act) : "?");
   json_t *scale = json_object_get(cfg, "scale_embedding");
   if (json_is_true(scale))
-    return fail(err, cap, "%s: scale_embedding true is not supported (Whisper has false)", path);
+    return convert_fail(err, cap, "%s: scale_embedding true is not supported (Whisper has false)",
+                        path);
   c->tie_embeddings = true;
   return true;
 }
@@ -215,13 +208,13 @@ static bool set_ids(struct ai_gguf_writer *w, json_t *gen, const char *key, cons
   if (!json_is_array(arr)) return true;
   size_t n = json_array_size(arr);
   int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
-  if (!ids) return fail(err, cap, "out of memory");
+  if (!ids) return convert_fail(err, cap, "out of memory");
   for (size_t i = 0; i < n; i++) {
     json_t *v = json_array_get(arr, i);
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) >= n_vocab) {
       free(ids);
-      return fail(err, cap, "generation_config.json: %s[%zu] is not a token id below %lld", key, i,
-                  (long long)n_vocab);
+      return convert_fail(err, cap, "generation_config.json: %s[%zu] is not a token id below %lld",
+                          key, i, (long long)n_vocab);
     }
     ids[i] = (int32_t)json_integer_value(v);
   }
@@ -229,7 +222,7 @@ static bool set_ids(struct ai_gguf_writer *w, json_t *gen, const char *key, cons
   val.v.arr.elem_type = AI_GGUF_INT32, val.v.arr.count = n, val.v.arr.elems = n ? ids : NULL;
   bool ok = ai_gguf_set_value(w, gguf_key, &val) == ANYINFER_OK;
   free(ids);
-  return ok || fail(err, cap, "%s: %s", gguf_key, ai_gguf_writer_last_error(w));
+  return ok || convert_fail(err, cap, "%s: %s", gguf_key, ai_gguf_writer_last_error(w));
 }
 
 /* The mel_filters tensor [201, n_mel] (row m: the filter of mel bin m): preprocessor_config.json's
@@ -240,7 +233,7 @@ static bool add_mel_filters(const char *dir, const struct hf_config *c, struct a
   char path[4096];
   snprintf(path, sizeof path, "%s/preprocessor_config.json", dir);
   if (!(*filters = malloc(201 * (size_t)c->w_n_mel * sizeof **filters)))
-    return fail(err, cap, "out of memory");
+    return convert_fail(err, cap, "out of memory");
   json_error_t je;
   json_t *pp = json_load_file(path, 0, &je);
   json_t *mf = json_object_get(pp, "mel_filters");
@@ -248,12 +241,12 @@ static bool add_mel_filters(const char *dir, const struct hf_config *c, struct a
   if (json_is_array(mf)) {
     size_t n_freq = json_array_size(mf);
     if (n_freq != 201)
-      ok = fail(err, cap, "%s: mel_filters has %zu rows, expected 201", path, n_freq);
+      ok = convert_fail(err, cap, "%s: mel_filters has %zu rows, expected 201", path, n_freq);
     for (size_t f = 0; ok && f < 201; f++) {
       json_t *row = json_array_get(mf, f);
       if (json_array_size(row) != (size_t)c->w_n_mel) {
-        ok = fail(err, cap, "%s: mel_filters[%zu] has %zu values, num_mel_bins is %lld", path, f,
-                  json_array_size(row), (long long)c->w_n_mel);
+        ok = convert_fail(err, cap, "%s: mel_filters[%zu] has %zu values, num_mel_bins is %lld",
+                          path, f, json_array_size(row), (long long)c->w_n_mel);
         break;
       }
       for (int64_t mb = 0; mb < c->w_n_mel; mb++)
@@ -264,12 +257,12 @@ static bool add_mel_filters(const char *dir, const struct hf_config *c, struct a
     struct ai_error e;
     ai_error_clear(&e);
     if (ai_mel_filters_slaney((int)c->w_n_mel, AI_MEL_N_FFT, 16000, *filters, &e) != ANYINFER_OK)
-      ok = fail(err, cap, "mel filters: %s", e.msg);
+      ok = convert_fail(err, cap, "mel filters: %s", e.msg);
   }
   json_decref(pp);
   int64_t ne[2] = {201, c->w_n_mel};
   if (ok && ai_gguf_add_tensor(w, "mel_filters", AI_TYPE_F32, 2, ne, *filters, NULL, NULL))
-    ok = fail(err, cap, "mel_filters: %s", ai_gguf_writer_last_error(w));
+    ok = convert_fail(err, cap, "mel_filters: %s", ai_gguf_writer_last_error(w));
   return ok;
 }
 
@@ -299,7 +292,7 @@ bool whisper_set_metadata(const char *dir, const char *name, const struct hf_con
   if (base && base->is_quantized) SET(ai_gguf_set_u32(w, "general.quantization_version", 2));
 #undef SET
   if (st != ANYINFER_OK)
-    return fail(err, cap, "cannot set metadata: %s", ai_gguf_writer_last_error(w));
+    return convert_fail(err, cap, "cannot set metadata: %s", ai_gguf_writer_last_error(w));
   char path[4096];
   snprintf(path, sizeof path, "%s/generation_config.json", dir);
   json_error_t je;

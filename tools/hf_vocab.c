@@ -16,8 +16,8 @@
  * (format/gguf.h), to write GGUF. */
 #define _POSIX_C_SOURCE 200809L
 #include "hf_vocab.h"
+#include "convert_error.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +29,6 @@
 #ifdef AI_HAVE_JANSSON
 #include <jansson.h>
 #endif
-
-static bool fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && cap) vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return false;
-}
 
 void hf_vocab_free(struct hf_vocab *v) {
   for (size_t i = 0; v->tokens && i < v->n_tokens; i++) free(v->tokens[i]);
@@ -143,7 +135,7 @@ static bool spm_scores(struct hf_vocab *v, json_t *merges, json_t *vocab, char *
   for (size_t i = 0; i < v->n_tokens; i++) v->scores[i] = -(float)(n_m + i);
   for (size_t r = n_m; r-- > 0;) {
     char *m = merge_text(json_array_get(merges, r));
-    if (!m) return fail(err, cap, "tokenizer.json: model.merges[%zu] is not a merge", r);
+    if (!m) return convert_fail(err, cap, "tokenizer.json: model.merges[%zu] is not a merge", r);
     char *sp = strchr(m + 1, ' ');
     if (sp) memmove(sp, sp + 1, strlen(sp + 1) + 1); /* "a b" -> "ab" */
     json_t *id = json_object_get(vocab, m);
@@ -162,13 +154,15 @@ static bool unigram_vocab(struct hf_vocab *v, json_t *model, char *err, size_t c
   json_t *vocab = json_object_get(model, "vocab");
   size_t n = json_array_size(vocab);
   if (!json_is_array(vocab) || n > v->n_tokens)
-    return fail(err, cap, "tokenizer.json: Unigram model.vocab is not an array");
+    return convert_fail(err, cap, "tokenizer.json: Unigram model.vocab is not an array");
   for (size_t i = 0; i < n; i++) {
     json_t *e = json_array_get(vocab, i);
     json_t *piece = json_array_get(e, 0), *score = json_array_get(e, 1);
     if (json_array_size(e) != 2 || !json_is_string(piece) || !json_is_number(score))
-      return fail(err, cap, "tokenizer.json: model.vocab[%zu] is not [\"piece\", score]", i);
-    if (!(v->tokens[i] = strdup(json_string_value(piece)))) return fail(err, cap, "out of memory");
+      return convert_fail(err, cap, "tokenizer.json: model.vocab[%zu] is not [\"piece\", score]",
+                          i);
+    if (!(v->tokens[i] = strdup(json_string_value(piece))))
+      return convert_fail(err, cap, "out of memory");
     v->scores[i] = (float)json_number_value(score);
     v->types[i] = is_byte_token(v->tokens[i]) ? 6 : 1;
   }
@@ -187,22 +181,22 @@ static bool count_tokens(json_t *vocab, json_t *added, size_t *n, char *err, siz
   json_int_t max_id = json_is_array(vocab) ? (json_int_t)json_array_size(vocab) - 1 : -1;
   if (!json_is_array(vocab)) {
     if (!json_is_object(vocab))
-      return fail(err, cap, "tokenizer.json: model.vocab is not an object");
+      return convert_fail(err, cap, "tokenizer.json: model.vocab is not an object");
     json_object_foreach(vocab, key, val) {
       if (!json_is_integer(val) || json_integer_value(val) < 0 ||
           json_integer_value(val) >= INT32_MAX)
-        return fail(err, cap, "tokenizer.json: model.vocab['%s'] is not a valid id", key);
+        return convert_fail(err, cap, "tokenizer.json: model.vocab['%s'] is not a valid id", key);
       if (json_integer_value(val) > max_id) max_id = json_integer_value(val);
     }
   }
   json_array_foreach(added, i, val) {
     json_int_t id = json_integer_value(json_object_get(val, "id"));
     if (!json_is_string(json_object_get(val, "content")) || id < 0 || id >= INT32_MAX)
-      return fail(err, cap, "tokenizer.json: added_tokens[%zu] has no valid id/content", i);
+      return convert_fail(err, cap, "tokenizer.json: added_tokens[%zu] has no valid id/content", i);
     if (id > max_id) max_id = id;
   }
   if (max_id >= INT32_MAX - 1)
-    return fail(err, cap, "tokenizer.json: %lld tokens", (long long)max_id);
+    return convert_fail(err, cap, "tokenizer.json: %lld tokens", (long long)max_id);
   *n = (size_t)(max_id + 1);
   return true;
 }
@@ -290,10 +284,10 @@ static bool template_file(const char *dir, struct hf_vocab *v, char *err, size_t
     }
     bool bad = ferror(f);
     fclose(f);
-    if (!buf) return fail(err, cap, "out of memory");
+    if (!buf) return convert_fail(err, cap, "out of memory");
     if (bad) {
       free(buf);
-      return fail(err, cap, "%s: read error", path);
+      return convert_fail(err, cap, "%s: read error", path);
     }
     buf[n] = '\0';
     v->chat_template = buf;
@@ -304,7 +298,7 @@ static bool template_file(const char *dir, struct hf_vocab *v, char *err, size_t
   const char *t = json_string_value(json_object_get(j, "chat_template"));
   if (t && !(v->chat_template = strdup(t))) {
     json_decref(j);
-    return fail(err, cap, "out of memory");
+    return convert_fail(err, cap, "out of memory");
   }
   json_decref(j);
   return true;
@@ -322,7 +316,7 @@ static bool load_json(const char *dir, const char *name, bool required, json_t *
   FILE *f = fopen(path, "rb");
   if (!f && !required) return true;
   if (f) fclose(f);
-  return fail(err, cap, "%s: line %d: %s", path, je.line, je.text);
+  return convert_fail(err, cap, "%s: line %d: %s", path, je.line, je.text);
 }
 
 static bool load(const char *dir, const char *arch, struct hf_vocab *v, json_t *tok, json_t *cfg,
@@ -331,28 +325,29 @@ static bool load(const char *dir, const char *arch, struct hf_vocab *v, json_t *
   const char *type = json_string_value(json_object_get(model, "type"));
   bool unigram = type && strcmp(type, "Unigram") == 0;
   if (!type || (strcmp(type, "BPE") != 0 && !unigram))
-    return fail(err, cap, "%s/tokenizer.json: model.type '%s', only BPE and Unigram are supported",
-                dir, type ? type : "(absent)");
+    return convert_fail(err, cap,
+                        "%s/tokenizer.json: model.type '%s', only BPE and Unigram are supported",
+                        dir, type ? type : "(absent)");
   json_t *vocab = json_object_get(model, "vocab"), *added = json_object_get(tok, "added_tokens");
   json_t *merges = json_object_get(model, "merges");
   if (unigram ? !json_is_array(vocab) : !json_is_object(vocab))
-    return fail(err, cap, "%s/tokenizer.json: model.vocab is not an %s", dir,
-                unigram ? "array" : "object");
+    return convert_fail(err, cap, "%s/tokenizer.json: model.vocab is not an %s", dir,
+                        unigram ? "array" : "object");
   bool spm = is_spm_style(tok);
   v->model = spm ? "llama" : "gpt2";
   if (!spm) {
     const char *pre = detect_pre(tok);
     if (!pre)
-      return fail(err, cap,
-                  "tokenizer.json: pre_tokenizer matches no known llama.cpp "
-                  "pre-tokenizer (llama-bpe, qwen2, gpt-2, smollm)");
+      return convert_fail(err, cap,
+                          "tokenizer.json: pre_tokenizer matches no known llama.cpp "
+                          "pre-tokenizer (llama-bpe, qwen2, gpt-2, smollm)");
     v->pre = strdup(pre);
   } else {
     v->pre = strdup("default");
   }
   const char *cls = cfg ? json_string_value(json_object_get(cfg, "tokenizer_class")) : NULL;
   v->arch = strdup(arch ? arch : (cls && strstr(cls, "Qwen2")) ? "qwen2" : "llama");
-  if (!v->pre || !v->arch) return fail(err, cap, "out of memory");
+  if (!v->pre || !v->arch) return convert_fail(err, cap, "out of memory");
 
   const char *key;
   json_t *val;
@@ -361,12 +356,13 @@ static bool load(const char *dir, const char *arch, struct hf_vocab *v, json_t *
   v->tokens = calloc(v->n_tokens, sizeof *v->tokens);
   v->types = calloc(v->n_tokens, sizeof *v->types);
   if (spm) v->scores = calloc(v->n_tokens, sizeof *v->scores);
-  if (!v->tokens || !v->types || (spm && !v->scores)) return fail(err, cap, "out of memory");
+  if (!v->tokens || !v->types || (spm && !v->scores))
+    return convert_fail(err, cap, "out of memory");
   if (unigram && !unigram_vocab(v, model, err, cap)) return false;
   if (!unigram) json_object_foreach(vocab, key, val) {
       size_t id = (size_t)json_integer_value(val);
       free(v->tokens[id]);
-      if (!(v->tokens[id] = strdup(key))) return fail(err, cap, "out of memory");
+      if (!(v->tokens[id] = strdup(key))) return convert_fail(err, cap, "out of memory");
       v->types[id] = spm && is_byte_token(key) ? 6 : 1;
     }
   const char *unk = config_token(cfg, "unk_token");
@@ -375,7 +371,7 @@ static bool load(const char *dir, const char *arch, struct hf_vocab *v, json_t *
     const char *text = json_string_value(json_object_get(val, "content"));
     bool special = json_is_true(json_object_get(val, "special"));
     free(v->tokens[id]);
-    if (!(v->tokens[id] = strdup(text))) return fail(err, cap, "out of memory");
+    if (!(v->tokens[id] = strdup(text))) return convert_fail(err, cap, "out of memory");
     if (spm) {
       v->types[id] = unk && !strcmp(text, unk) ? 2 : special ? 3 : is_byte_token(text) ? 6 : 4;
     } else if (special || looks_special(text)) {
@@ -394,7 +390,7 @@ static bool load(const char *dir, const char *arch, struct hf_vocab *v, json_t *
     if (v->tokens[k]) continue;
     char pad[32];
     snprintf(pad, sizeof pad, "[PAD%zu]", k);
-    if (!(v->tokens[k] = strdup(pad))) return fail(err, cap, "out of memory");
+    if (!(v->tokens[k] = strdup(pad))) return convert_fail(err, cap, "out of memory");
     v->types[k] = 5;
   }
   if (spm && !unigram) {
@@ -402,10 +398,10 @@ static bool load(const char *dir, const char *arch, struct hf_vocab *v, json_t *
   } else if (!spm) {
     v->n_merges = json_array_size(merges);
     v->merges = calloc(v->n_merges ? v->n_merges : 1, sizeof *v->merges);
-    if (!v->merges) return fail(err, cap, "out of memory");
+    if (!v->merges) return convert_fail(err, cap, "out of memory");
     for (size_t r = 0; r < v->n_merges; r++)
       if (!(v->merges[r] = merge_text(json_array_get(merges, r))))
-        return fail(err, cap, "tokenizer.json: model.merges[%zu] is not a merge", r);
+        return convert_fail(err, cap, "tokenizer.json: model.merges[%zu] is not a merge", r);
   }
   v->bos = find_token(v, config_token(cfg, "bos_token"));
   v->eos = find_token(v, config_token(cfg, "eos_token"));
@@ -431,7 +427,7 @@ static bool load(const char *dir, const char *arch, struct hf_vocab *v, json_t *
     tpl = pick;
   }
   if (json_is_string(tpl) && !(v->chat_template = strdup(json_string_value(tpl))))
-    return fail(err, cap, "out of memory");
+    return convert_fail(err, cap, "out of memory");
   if (!v->chat_template) return template_file(dir, v, err, cap);
   return true;
 }
@@ -455,16 +451,17 @@ bool hf_vocab_load(const char *dir, const char *arch, struct hf_vocab *v, char *
 bool hf_vocab_load(const char *dir, const char *arch, struct hf_vocab *v, char *err,
                    size_t err_cap) {
   memset(v, 0, sizeof *v);
-  return fail(err, err_cap,
-              "this anyinfer was built without jansson (native builds only); cannot read %s", dir);
+  return convert_fail(
+      err, err_cap, "this anyinfer was built without jansson (native builds only); cannot read %s",
+      dir);
 }
 
 #endif
 
 bool hf_vocab_pad(struct hf_vocab *v, size_t n_tokens, char *err, size_t err_cap) {
   if (v->n_tokens > n_tokens)
-    return fail(err, err_cap, "tokenizer.json has %zu tokens, more than the model's %zu",
-                v->n_tokens, n_tokens);
+    return convert_fail(err, err_cap, "tokenizer.json has %zu tokens, more than the model's %zu",
+                        v->n_tokens, n_tokens);
   if (v->n_tokens == n_tokens) return true;
   char **tokens = realloc(v->tokens, n_tokens * sizeof *tokens);
   if (tokens) v->tokens = tokens;
@@ -472,7 +469,8 @@ bool hf_vocab_pad(struct hf_vocab *v, size_t n_tokens, char *err, size_t err_cap
   if (types) v->types = types;
   float *scores = v->scores && types ? realloc(v->scores, n_tokens * sizeof *scores) : NULL;
   if (scores) v->scores = scores;
-  if (!tokens || !types || (v->scores && !scores)) return fail(err, err_cap, "out of memory");
+  if (!tokens || !types || (v->scores && !scores))
+    return convert_fail(err, err_cap, "out of memory");
   for (size_t k = v->n_tokens; k < n_tokens; k++) {
     char pad[32];
     snprintf(pad, sizeof pad, "[PAD%zu]", k);
@@ -480,7 +478,7 @@ bool hf_vocab_pad(struct hf_vocab *v, size_t n_tokens, char *err, size_t err_cap
     if (v->scores) v->scores[k] = -1000.0f;
     if (!(v->tokens[k] = strdup(pad))) {
       v->n_tokens = k;
-      return fail(err, err_cap, "out of memory");
+      return convert_fail(err, err_cap, "out of memory");
     }
   }
   v->n_tokens = n_tokens;
@@ -511,7 +509,8 @@ bool hf_vocab_set_gguf(const struct hf_vocab *v, struct ai_gguf_writer *w, char 
   if (v->chat_template) SET(ai_gguf_set_str(w, "tokenizer.chat_template", v->chat_template));
 #undef SET
   if (st != ANYINFER_OK)
-    return fail(err, err_cap, "cannot set tokenizer metadata: %s", ai_gguf_writer_last_error(w));
+    return convert_fail(err, err_cap, "cannot set tokenizer metadata: %s",
+                        ai_gguf_writer_last_error(w));
   return true;
 }
 
@@ -520,9 +519,10 @@ bool hf_vocab_write_gguf(const struct hf_vocab *v, const char *path, char *err, 
   struct ai_error e;
   ai_error_clear(&e);
   struct ai_gguf_writer *w = NULL;
-  if (ai_gguf_writer_create(&a, &w, &e) != ANYINFER_OK) return fail(err, err_cap, "%s", e.msg);
+  if (ai_gguf_writer_create(&a, &w, &e) != ANYINFER_OK)
+    return convert_fail(err, err_cap, "%s", e.msg);
   if (ai_gguf_set_str(w, "general.architecture", v->arch) != ANYINFER_OK) {
-    fail(err, err_cap, "%s", ai_gguf_writer_last_error(w));
+    convert_fail(err, err_cap, "%s", ai_gguf_writer_last_error(w));
     ai_gguf_writer_free(w);
     return false;
   }
@@ -532,6 +532,6 @@ bool hf_vocab_write_gguf(const struct hf_vocab *v, const char *path, char *err, 
   }
   anyinfer_status st = ai_gguf_write_file(w, path, NULL, NULL, &e);
   ai_gguf_writer_free(w);
-  if (st != ANYINFER_OK) return fail(err, err_cap, "%s", e.msg);
+  if (st != ANYINFER_OK) return convert_fail(err, err_cap, "%s", e.msg);
   return true;
 }
