@@ -364,6 +364,7 @@ bool srv_sched_create(anyinfer_model *model, const struct srv_sched_params *p,
   sp.n_batch = p->n_batch;
   sp.n_seq = p->n_parallel;
   sp.n_threads = p->n_threads;
+  if (p->backend) sp.backend = p->backend;
   anyinfer_status st = anyinfer_session_create(model, &sp, &s->session);
   if (st) {
     srv_fail_status(e, st, "cannot create the model's session (see the log)");

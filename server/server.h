@@ -122,7 +122,8 @@ struct srv_sched_params {
   int32_t n_ctx;      /* positions per slot */
   int32_t n_batch;    /* tokens per forward pass */
   int32_t n_threads;
-  int32_t max_queue; /* sequences waiting beyond the slots before 429 */
+  int32_t max_queue;   /* sequences waiting beyond the slots before 429 */
+  const char *backend; /* session backend: "cpu", "webgpu" or "auto" (NULL: cpu) */
 };
 
 bool srv_sched_create(anyinfer_model *model, const struct srv_sched_params *p,

@@ -23,6 +23,7 @@ static void usage(FILE *out) {
           "  -c, --ctx-size N     context per slot (default: the model's, at most 4096)\n"
           "  -b, --batch-size N   tokens per forward pass (default 256)\n"
           "  -t, --threads N      CPU threads (default: all cores)\n"
+          "  --backend B          cpu (default), webgpu, or auto (the GPU where there is one)\n"
           "  --max-tokens N       per-request cap and default for max_tokens (default 2048)\n"
           "  --max-body BYTES     request body limit (default 26214400: OpenAI's 25 MB audio\n"
           "                       upload limit)\n"
@@ -76,6 +77,8 @@ int cmd_serve(int argc, char **argv) {
       if ((is_ok = cli_int_arg(argc, argv, &i, 1, 1 << 16, &v))) o.sched.n_batch = (int32_t)v;
     } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
       if ((is_ok = cli_int_arg(argc, argv, &i, 1, 1024, &v))) o.sched.n_threads = (int32_t)v;
+    } else if (strcmp(a, "--backend") == 0) {
+      is_ok = cli_backend_arg(argc, argv, &i, &o.sched.backend);
     } else if (strcmp(a, "--max-tokens") == 0) {
       if ((is_ok = cli_int_arg(argc, argv, &i, 1, 1 << 24, &v))) o.max_tokens_cap = (int32_t)v;
     } else if (strcmp(a, "--max-body") == 0) {
