@@ -14,6 +14,7 @@
 
 #ifdef AI_HAVE_JANSSON
 #include <jansson.h>
+#endif
 
 /* ---- names ----------------------------------------------------------------------------- */
 
@@ -160,6 +161,8 @@ enum ai_type whisper_tensor_type(const struct ai_ftype *ft, const struct hf_tens
   return ai_whisper_tensor_type(ft->base, t->name, t->n_dims, t->ne[0]);
 }
 
+/* ---- config and metadata (read with jansson) ------------------------------------------ */
+#ifdef AI_HAVE_JANSSON
 static bool get_pos(json_t *cfg, const char *path, const char *key, int64_t *out, char *err,
                     size_t cap) {
   json_t *v = json_object_get(cfg, key);
