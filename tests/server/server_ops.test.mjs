@@ -13,7 +13,10 @@ const KEY = 'sk-test-123';
 
 before(async () => {
   model = synth(tempDir(), 'test-qwen2', 'qwen.gguf');
-  server = await startServer(['-m', model, '-c', '512', '--parallel', '2', '--api-key', KEY,
+  // A long context and long generations: the tests that need a stream still running (abort,
+  // 429, shutdown) ask for 4000 tokens, seconds of work even for this tiny model, so they do not
+  // depend on how fast a loaded machine runs it.
+  server = await startServer(['-m', model, '-c', '8192', '--parallel', '2', '--api-key', KEY,
                               '--cors-origin', 'https://example.test', '--max-body', '4096']);
 });
 
@@ -94,7 +97,7 @@ test('a client that aborts mid-stream frees its slot', async () => {
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
   const ac = new AbortController();
   const stream = await client.chat.completions.create(
-    { model: 'qwen', messages, max_tokens: 400, stream: true, ...noEnd }, { signal: ac.signal });
+    { model: 'qwen', messages, max_tokens: 4000, stream: true, ...noEnd }, { signal: ac.signal });
   let n = 0;
   try {
     for await (const _ of stream) if (++n === 3) ac.abort();
@@ -104,17 +107,17 @@ test('a client that aborts mid-stream frees its slot', async () => {
   assert.equal(n, 3);
   await until('the slot to be free', async () => (await metric(server.url, 'slots_busy')) === 0);
   const generated = await metric(server.url, 'generated_tokens_total');
-  assert.ok(generated < 100, `${generated} tokens: the aborted stream did not run to 400`);
+  assert.ok(generated < 1000, `${generated} tokens: the aborted stream ran on toward 4000`);
   assert.equal(await metric(server.url, 'streams'), 0);
 });
 
 test('a full queue answers 429 with Retry-After; shutdown ends a live stream cleanly', async () => {
-  const small = await startServer(['-m', model, '-c', '512', '--parallel', '1', '--queue', '1']);
+  const small = await startServer(['-m', model, '-c', '8192', '--parallel', '1', '--queue', '1']);
   try {
     const post = (body) => fetch(`${small.url}/v1/chat/completions`, {
       method: 'POST', body: JSON.stringify({ model: 'qwen', messages, ...body }) });
     // One generating, one queued: the third is refused.
-    const firstRes = await post({ max_tokens: 400, stream: true, ...noEnd });
+    const firstRes = await post({ max_tokens: 4000, stream: true, ...noEnd });
     await until('the first to generate', async () => (await metric(small.url, 'slots_busy')) === 1);
     const second = post({ max_tokens: 5 });
     await until('the second to queue', async () => (await metric(small.url, 'queue_depth')) === 1);
