@@ -14,7 +14,7 @@
  *
  * bench_matmul --ab [TYPE ...] instead compares the tiled gemm and gemv kernels (AVX-512 and AVX2)
  * of each type on one thread, alternately in one process over 256 MB of weights (far beyond L3), at
- * n_tok = 1..8 and k = 2048 and 5632: GB/s of each, median of 5 rounds. Alternating makes the
+ * n_tok = 1..8 and k = 896, 2048 and 5632: GB/s of each, median of 5 rounds. Alternating makes the
  * comparison robust to other load on a shared machine; the absolute numbers are not. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -142,7 +142,7 @@ static int cmp_double(const void *a, const void *b) {
 
 /* Alternating A/B of tiled vs gemv (see the header comment). */
 static int run_ab(int n_types, const char **types) {
-  const int64_t ks[2] = {2048, 5632};
+  const int64_t ks[3] = {896, 2048, 5632};
   for (size_t ti = 0; ti < sizeof ab_table / sizeof ab_table[0]; ti++) {
     const struct ab_kernels *kk = &ab_table[ti];
     const struct ai_type_traits *tr = ai_type_traits_get(kk->type);
@@ -151,7 +151,7 @@ static int run_ab(int n_types, const char **types) {
     int wanted = n_types == 0;
     for (int i = 0; i < n_types; i++) wanted |= ai_type_from_name(types[i]) == (int)kk->type;
     if (!wanted) continue;
-    for (int ki = 0; ki < 2; ki++) {
+    for (int ki = 0; ki < 3; ki++) {
       const int64_t k = ks[ki];
       struct mat m;
       mat_init(&m, kk->type, (int64_t)(256u << 20) / (int64_t)ai_type_row_bytes(kk->type, k), k);

@@ -8,11 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ai_gemm_<types>_<isa> runs the gemv when n_tok <= this, the tile otherwise. */
-#define AI_QGEMV_MAX_TOK 3
-/* Q4_0's gemv (passes of up to 4 tokens) beats its tile up to 8 tokens at k = 2048 and 5632 on
- * AVX-512 and AVX2 (bench_matmul --ab Q4_0); batched decoding of 4–8 server slots lands there.
- * The other types' tiles win from 4 tokens at k = 5632, so they keep AI_QGEMV_MAX_TOK. */
+/* ai_gemm_<types>_<isa> runs the gemv when n_tok <= this, the tile otherwise: one gemv pass
+ * holds 4 tokens, and at 4 tokens the gemv is about 2x the tile for k <= 2048 (the attention and
+ * FFN-up matrices and the output projection of the small models) and within ~10% of it at
+ * k = 5632 (bench_matmul --ab: k = 896, 2048, 5632). Batched decoding of 4 server slots lands
+ * here. */
+#define AI_QGEMV_MAX_TOK 4
+/* Q4_0's gemv (passes of up to 4 tokens) beats its tile up to 8 tokens at every k measured, on
+ * AVX-512 and AVX2 (bench_matmul --ab Q4_0). */
 #define AI_QGEMV_MAX_TOK_Q4_0 8
 
 #if defined(__x86_64__)
