@@ -115,6 +115,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
   free(k->body);
   free(k);
   *con_cls = NULL;
+  pthread_mutex_lock(&srv->mu);
+  srv->n_in_flight--;
+  pthread_mutex_unlock(&srv->mu);
 }
 
 static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max) {
@@ -227,6 +230,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (!k) {
     k = calloc(1, sizeof *k);
     if (!k) return MHD_NO;
+    pthread_mutex_lock(&srv->mu);
+    srv->n_in_flight++;
+    pthread_mutex_unlock(&srv->mu);
     k->srv = srv;
     clock_gettime(CLOCK_MONOTONIC, &k->t0);
     snprintf(k->method, sizeof k->method, "%s", method);
@@ -275,6 +281,13 @@ static bool idle(struct srv_server *srv) {
     if (st.active || st.queued) return false;
   }
   return true;
+}
+
+static int32_t in_flight(struct srv_server *srv) {
+  pthread_mutex_lock(&srv->mu);
+  int32_t n = srv->n_in_flight;
+  pthread_mutex_unlock(&srv->mu);
+  return n;
 }
 
 int srv_run(const struct srv_options *o) {
@@ -331,6 +344,9 @@ int srv_run(const struct srv_options *o) {
     nanosleep(&tick, NULL);
   }
   for (size_t i = 0; i < srv.registry.n_models; i++) srv_sched_stop(srv.registry.models[i].sched);
+  /* The stopped work's responses ("stop" + [DONE], answers to queued requests) are still being
+   * written: let them go out before the daemon closes every connection. */
+  for (int i = 0; i < 60 && in_flight(&srv) > 0; i++) nanosleep(&tick, NULL);
   MHD_stop_daemon(d);
   if (listen != MHD_INVALID_SOCKET) close(listen);
   status = 0;

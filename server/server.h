@@ -264,6 +264,7 @@ struct srv_server {
   pthread_mutex_t mu;    /* guards the counters below */
   int64_t n_requests[6]; /* by status class: 2xx, 4xx (not 401/404/429), 401, 404, 429, 5xx */
   int32_t n_streams;     /* streams being sent */
+  int32_t n_in_flight;   /* requests begun and not yet completed (sent or failed) */
   bool is_stopping;
 };
 
