@@ -29,3 +29,19 @@ struct ai_tensor ai_tensor_make(enum ai_type type, struct ai_buffer *buf, size_t
   for (int i = 2; i < 4; i++) t.nb[i] = t.nb[i - 1] * (size_t)t.ne[i - 1];
   return t;
 }
+
+void ai_conv1d_matmul_views(const struct ai_tensor *w, const struct ai_tensor *cols, int64_t t_out,
+                            struct ai_tensor *w2, struct ai_tensor *cols_view) {
+  const int64_t kc = w->ne[0] * w->ne[1];
+  *cols_view = *cols;
+  cols_view->ne[0] = kc;
+  cols_view->ne[1] = t_out;
+  cols_view->nb[1] = (size_t)kc * sizeof(float);
+  cols_view->nb[2] = cols_view->nb[3] = cols_view->nb[1] * (size_t)t_out;
+  *w2 = *w;
+  w2->ne[0] = kc;
+  w2->ne[1] = w->ne[2];
+  w2->ne[2] = 1;
+  w2->nb[1] = w->nb[2];
+  w2->nb[2] = w2->nb[3] = w->nb[3];
+}

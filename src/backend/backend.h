@@ -150,6 +150,11 @@ struct ai_tensor ai_tensor_make(enum ai_type type, struct ai_buffer *buf, size_t
                                 const int64_t *ne);
 /* Bytes of a packed tensor of type with shape ne[4]. 0 on overflow or a bad row size. */
 size_t ai_tensor_packed_bytes(enum ai_type type, const int64_t ne[4]);
+/* conv1d as im2col + matmul, the same on every backend: *w2 is the weight w [k, c_in, c_out]
+ * seen as one matrix [k * c_in, c_out] (taps and channels packed), *cols_view the first t_out
+ * columns of cols as a packed [k * c_in, t_out] F32 matrix. */
+void ai_conv1d_matmul_views(const struct ai_tensor *w, const struct ai_tensor *cols, int64_t t_out,
+                            struct ai_tensor *w2, struct ai_tensor *cols_view);
 /* Address of element row (i1, i2, i3) on a host buffer. */
 static inline void *ai_tensor_row(const struct ai_tensor *t, int64_t i1, int64_t i2, int64_t i3) {
   return (char *)t->buffer->host + t->offset + (size_t)i1 * t->nb[1] + (size_t)i2 * t->nb[2] +

@@ -38,18 +38,9 @@ void ai_cpu_conv1d(void *vctx, const struct ai_tensor *w, const struct ai_tensor
   assert(t_out == (x->ne[1] + 2 * p->pad - k) / p->stride + 1);
   assert(cols->ne[0] >= k * c_in && cols->ne[1] >= t_out);
   assert(w->nb[2] == w->nb[1] * (size_t)c_in); /* taps and channels packed: one matmul row */
-  struct ai_tensor col_view = *cols;
-  col_view.ne[0] = k * c_in;
-  col_view.ne[1] = t_out;
-  col_view.nb[1] = (size_t)(k * c_in) * sizeof(float);
-  col_view.nb[2] = col_view.nb[3] = col_view.nb[1] * (size_t)t_out;
+  struct ai_tensor w2, col_view;
+  ai_conv1d_matmul_views(w, cols, t_out, &w2, &col_view);
   struct im2col_task a = {x, &col_view, p, k, t_out};
   ai_threadpool_run(ctx->pool, im2col_task_run, &a);
-  struct ai_tensor w2 = *w;
-  w2.ne[0] = k * c_in;
-  w2.ne[1] = c_out;
-  w2.ne[2] = 1;
-  w2.nb[1] = w->nb[2];
-  w2.nb[2] = w2.nb[3] = w->nb[3];
   ai_cpu_matmul(ctx, &w2, &col_view, bias, dst);
 }

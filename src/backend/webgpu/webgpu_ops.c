@@ -240,21 +240,12 @@ void wg_conv1d(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
   int64_t k = w->ne[0], c_in = w->ne[1], c_out = w->ne[2], t_out = dst->ne[1];
   assert(x->ne[0] == c_in && dst->ne[0] == c_out && cols->ne[0] >= k * c_in &&
          cols->ne[1] >= t_out && w->nb[2] == w->nb[1] * (size_t)c_in);
-  struct ai_tensor col_view = *cols;
-  col_view.ne[0] = k * c_in;
-  col_view.ne[1] = t_out;
-  col_view.nb[1] = (size_t)(k * c_in) * sizeof(float);
-  col_view.nb[2] = col_view.nb[3] = col_view.nb[1] * (size_t)t_out;
+  struct ai_tensor w2, col_view;
+  ai_conv1d_matmul_views(w, cols, t_out, &w2, &col_view);
   struct wg_range f[2] = {range_of(x), range_of(&col_view)};
   uint32_t u[WG_N_U] = {(uint32_t)k,        (uint32_t)c_in,      (uint32_t)t_out,
                         (uint32_t)x->ne[1], (uint32_t)p->stride, (uint32_t)p->pad,
                         st(x, 1),           (uint32_t)(k * c_in)};
   wg_dispatch(c, WG_K_IM2COL, 0, f, 2, NULL, 0, u, div_up((uint64_t)(k * c_in * t_out), 256));
-  struct ai_tensor w2 = *w;
-  w2.ne[0] = k * c_in;
-  w2.ne[1] = c_out;
-  w2.ne[2] = 1;
-  w2.nb[1] = w->nb[2];
-  w2.nb[2] = w2.nb[3] = w->nb[3];
   wg_matmul(c, &w2, &col_view, bias, dst);
 }
