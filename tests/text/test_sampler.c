@@ -308,6 +308,53 @@ static void test_distribution(void) {
   ai_sampler_free(s);
 }
 
+/* A vocabulary of odd size with its mass far past the first chunks of the whole-vocabulary draw,
+ * NaN and -INFINITY logits that must never be drawn: the whole-vocabulary path (OpenAI's defaults)
+ * and the candidate path (top_k = the vocabulary, which keeps every token) both match the
+ * softmax at temperature 0.7. */
+static void test_whole_vocab(void) {
+  enum { V = 1237, N = 60000 };
+  static float logits[V];
+  static double want[V];
+  static int counts[V];
+  for (int i = 0; i < V; i++) logits[i] = -4.0f - (float)(i % 7);
+  const int heavy[4] = {130, 700, 1201, 1236};
+  for (int i = 0; i < 4; i++) logits[heavy[i]] = 1.0f + 0.5f * (float)i;
+  logits[5] = NAN;
+  logits[900] = -INFINITY;
+  const float temp = 0.7f;
+  double z = 0;
+  for (int i = 0; i < V; i++) {
+    want[i] = logits[i] > -INFINITY ? exp((double)logits[i] / temp) : 0.0;
+    z += want[i];
+  }
+  for (int top_k = 0; top_k <= V; top_k += V) {
+    anyinfer_sampler_params p = plain_params();
+    p.temperature = temp;
+    p.top_k = top_k;
+    struct ai_sampler *s = make(&p, V);
+    memset(counts, 0, sizeof counts);
+    int tail = 0;
+    for (int n = 0; n < N; n++) {
+      int32_t t = ai_sampler_sample(s, logits, NULL, 0);
+      CHECK(t >= 0 && t < V);
+      if (t >= 0 && t < V) counts[t]++;
+    }
+    CHECK_EQ(counts[5], 0);
+    CHECK_EQ(counts[900], 0);
+    double tail_p = 1.0;
+    for (int i = 0; i < 4; i++) {
+      double q = want[heavy[i]] / z;
+      tail_p -= q;
+      CHECK_NEAR(counts[heavy[i]], N * q, 5 * sqrt(N * q * (1 - q)));
+      tail += counts[heavy[i]];
+    }
+    tail = N - tail; /* every light token together */
+    CHECK_NEAR(tail, N * tail_p, 5 * sqrt(N * tail_p * (1 - tail_p)));
+    ai_sampler_free(s);
+  }
+}
+
 static void test_errors(void) {
   struct ai_alloc a = ai_alloc_default();
   struct ai_sampler *s = (struct ai_sampler *)1;
@@ -349,6 +396,7 @@ int main(void) {
   test_penalties();
   test_seed();
   test_distribution();
+  test_whole_vocab();
   test_errors();
   return check_exit();
 }
