@@ -207,7 +207,8 @@ static void test_get_rows(struct ai_backend *b) {
  * the blocked path, a few for the per-query one. */
 static void test_attention_wide(struct ai_backend *b, uint64_t seed) {
   uint64_t state = seed;
-  const int64_t head_dim = 24, n_head = 3, n_kv = 53, dim = head_dim * n_head;
+  const int64_t head_dim = 29, n_head = 3, n_kv = 53,
+                dim = head_dim * n_head; /* 29: 8-wide + tail */
   const int64_t n_qs[] = {1, 37};
   for (int qi = 0; qi < 2; qi++) {
     int64_t n_q = n_qs[qi];
