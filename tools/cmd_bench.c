@@ -1,6 +1,8 @@
 /* `anyinfer bench`: prompt processing and generation speed, llama-bench style. pp<N> evaluates N
  * prompt tokens in one call from an empty cache; tg<N> generates N tokens one at a time from an
- * empty cache; each test runs -r times after one warm-up, and the median counts. A Whisper model
+ * empty cache; each test runs -r times after one warm-up, and the median counts. --parallel N
+ * generates in N KV slots at once (one batched forward pass per step, as the server's continuous
+ * batching runs them) and reports the aggregate tokens/s as tg<n>x<N>. A Whisper model
  * reports its encoder's time on one 30 s window and its decoder's tokens/s instead. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -10,13 +12,16 @@
 
 #include "cli.h"
 
+#define AI_BENCH_MAX_PAR 64
+
 static void usage(FILE *out) {
   fprintf(out,
           "usage: anyinfer bench -m MODEL [-t THREADS] [--backend B] [-p 128] [-n 32] [-r 3] "
-          "[--json]\n\n"
+          "[--parallel N] [--json]\n\n"
           "  -p N      prompt-processing test of N tokens (0 skips)\n"
           "  -n N      generation test of N tokens (0 skips)\n"
           "  -r N      repetitions; the median is reported\n"
+          "  --parallel N  generation in N sequences at once (batched decode); aggregate t/s\n"
           "  -t N      CPU threads (default: all cores)\n"
           "  --backend B  cpu (default), webgpu, or auto\n"
           "  --json    one JSON object per test and line\n");
@@ -33,17 +38,23 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* One timed run: tokens/s, or a negative value on failure. */
-static double run_once(anyinfer_session *s, const int32_t *tokens, int n, bool is_prompt) {
-  anyinfer_session_truncate(s, 0);
+/* One timed run: tokens/s (all slots together), or a negative value on failure. A generation
+ * run steps n_par slots together, one token each per batched forward pass. */
+static double run_once(anyinfer_session *s, const int32_t *tokens, int n, bool is_prompt,
+                       int n_par) {
+  for (int q = 0; q < n_par; q++) anyinfer_session_seq_truncate(s, q, 0);
   double t0 = now();
   if (is_prompt) {
     if (anyinfer_session_decode(s, tokens, (size_t)n, NULL) != ANYINFER_OK) return -1;
   } else {
-    for (int i = 0; i < n; i++)
-      if (anyinfer_session_decode(s, &tokens[i], 1, NULL) != ANYINFER_OK) return -1;
+    anyinfer_batch_item items[AI_BENCH_MAX_PAR];
+    for (int i = 0; i < n; i++) {
+      for (int q = 0; q < n_par; q++)
+        items[q] = (anyinfer_batch_item){.seq = q, .tokens = &tokens[(i + q) % n], .n_tokens = 1};
+      if (anyinfer_session_decode_batch(s, items, (size_t)n_par, NULL) != ANYINFER_OK) return -1;
+    }
   }
-  return n / (now() - t0);
+  return (double)n * (is_prompt ? 1 : n_par) / (now() - t0);
 }
 
 #ifdef __wasi__
@@ -145,7 +156,7 @@ done:
 
 int cmd_bench(int argc, char **argv) {
   const char *backend = "cpu", *path = NULL;
-  long n_prompt = 128, n_gen = 32, reps = 3, threads = 0;
+  long n_prompt = 128, n_gen = 32, reps = 3, threads = 0, n_par = 1;
   bool json = false;
   for (int i = 1; i < argc; i++) {
     if (cli_is_help(argv[i])) return usage(stdout), 0;
@@ -162,6 +173,8 @@ int cmd_bench(int argc, char **argv) {
       ok = cli_int_arg(argc, argv, &i, 1, 1024, &threads);
     else if (strcmp(argv[i], "--backend") == 0)
       ok = cli_backend_arg(argc, argv, &i, &backend);
+    else if (strcmp(argv[i], "--parallel") == 0)
+      ok = cli_int_arg(argc, argv, &i, 1, AI_BENCH_MAX_PAR, &n_par);
     else if (strcmp(argv[i], "--json") == 0)
       json = true;
     else {
@@ -190,7 +203,8 @@ int cmd_bench(int argc, char **argv) {
   sp.backend = backend;
   long n_max = n_prompt > n_gen ? n_prompt : n_gen;
   sp.n_ctx = (int32_t)(n_max > 0 ? n_max : 1);
-  sp.n_batch = (int32_t)(n_prompt > 0 ? n_prompt : 1);
+  sp.n_batch = (int32_t)(n_prompt > n_par ? n_prompt : n_par);
+  sp.n_seq = (int32_t)n_par;
   anyinfer_session *s = NULL;
   int32_t *tokens = malloc((size_t)(n_max > 0 ? n_max : 1) * sizeof *tokens);
   double *speeds = malloc((size_t)reps * sizeof *speeds);
@@ -218,14 +232,17 @@ int cmd_bench(int argc, char **argv) {
     bool is_prompt = test == 0;
     int n = (int)(is_prompt ? n_prompt : n_gen);
     if (n == 0) continue;
-    if (run_once(s, tokens, n, is_prompt) < 0) { /* warm-up */
+    if (run_once(s, tokens, n, is_prompt, (int)n_par) < 0) { /* warm-up */
       fprintf(stderr, "anyinfer bench: %s\n", anyinfer_session_last_error(s));
       goto done;
     }
-    for (long r = 0; r < reps; r++) speeds[r] = run_once(s, tokens, n, is_prompt);
+    for (long r = 0; r < reps; r++) speeds[r] = run_once(s, tokens, n, is_prompt, (int)n_par);
     double median = median_of(speeds, reps);
     char name[32];
-    snprintf(name, sizeof name, "%s%d", is_prompt ? "pp" : "tg", n);
+    if (is_prompt || n_par == 1)
+      snprintf(name, sizeof name, "%s%d", is_prompt ? "pp" : "tg", n);
+    else
+      snprintf(name, sizeof name, "tg%dx%ld", n, n_par);
     if (json)
       printf(
           "{\"model\": \"%s\", \"type\": \"%s\", \"backend\": \"%s\", \"threads\": %d, "

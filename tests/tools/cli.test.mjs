@@ -1,6 +1,7 @@
 // The anyinfer CLI end to end on a synthesized model: every subcommand answers --help with exit
 // 0 and a bad flag with usage and exit 2; info reports what synth wrote; run is deterministic
-// with a seed and honours -n; bench --json prints llama-bench-like records; chat works from a
+// with a seed and honours -n; bench --json prints llama-bench-like records (and batched
+// generation with --parallel); chat works from a
 // pipe; run refuses a prompt longer than the context.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,11 @@ try {
           `bench row fields ${JSON.stringify(r)}`);
     check(r.tok_s > 0 && r.peak_rss_mib > 0, 'bench: positive speed and memory');
   }
+  const par = run(['bench', '-m', model, '-t', '1', '-p', '0', '-n', '4', '-r', '1', '--parallel', '3', '--json']);
+  check(par.status === 0, `bench --parallel exit ${par.status}: ${par.stderr}`);
+  const prow = par.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  check(prow.length === 1 && prow[0].test === 'tg4x3' && prow[0].tok_s > 0, `bench --parallel 3: ${par.stdout}`);
+  check(run(['bench', '-m', model, '--parallel', '65']).status === 2, 'bench --parallel 65 -> exit 2');
 
   const chat = run(['chat', '-m', model, '-n', '4', '--seed', '1'], 'first\nsecond\n/exit\n');
   check(chat.status === 0, `chat from a pipe: exit ${chat.status} ${chat.stderr}`);
