@@ -35,6 +35,12 @@ export interface EngineOptions {
   nCtx?: number;
   /** Run the engine in a module Web Worker (default false). */
   worker?: boolean;
+  /** 'auto' (default) and 'webgpu': WebGPU where there is one (and JSPI to wait for it), else the
+   *  wasm CPU, with backendNote saying why; 'cpu': the wasm CPU. */
+  backend?: 'auto' | 'webgpu' | 'cpu';
+  /** The GPU object to use instead of navigator.gpu (Node: the npm `webgpu` package's
+   *  create([])); not with worker: true. */
+  gpu?: unknown;
   signal?: AbortSignal;
 }
 
@@ -85,7 +91,7 @@ export interface Usage {
 
 /** anyinfer's additions to the last chunk / the completion. */
 export interface AnyinferExtra {
-  backend: 'cpu';
+  backend: 'cpu' | 'webgpu';
   prompt_seconds: number;
   generate_seconds: number;
   tokens_per_second: number;
@@ -163,8 +169,9 @@ export interface Transcription {
 }
 
 export interface Engine {
-  backend: 'cpu';
-  backendNote?: string;
+  backend: 'cpu' | 'webgpu';
+  /** The WebGPU adapter, or why the engine runs on the wasm CPU. */
+  backendNote: string;
   model: ModelInfo;
   /** Whisper models only (engine.model.architecture === 'whisper'). */
   audio: {

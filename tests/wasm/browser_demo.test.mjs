@@ -9,21 +9,12 @@ import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildWasm, makeCounter, native, root } from './lib.mjs';
+import { buildWasm, launchChromium, makeCounter, native, root } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const t = makeCounter('browser_demo');
 if (!process.env.ANYINFER_BIN) {
   t.check(false, 'ANYINFER_BIN is not set');
   t.finish();
-}
-let chromium;
-try {
-  statSync(CHROMIUM);
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.log(`skipped: no ${CHROMIUM} or playwright-core (${e.message})`);
-  process.exit(0);
 }
 buildWasm();
 
@@ -88,7 +79,7 @@ try {
 
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });

@@ -2,6 +2,7 @@
 // ctest resource lock build-wasm, so one builds at a time), runs the native CLI and the wasm CLI
 // (web/bin/anyinfer-wasm.mjs under Node's WASI), counts checks.
 import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,7 +45,8 @@ export function buildWasm() {
   }
 }
 
-const opts = (cwd, input) => ({ cwd, input, maxBuffer: 1 << 28, timeout: 300000 });
+const opts = (cwd, input, env) => ({ cwd, input, maxBuffer: 1 << 28, timeout: 300000,
+                                     env: { ...process.env, ...env } });
 
 // The native CLI (ANYINFER_BIN): {status, stdout (Buffer), stderr (string)}.
 export function native(args, { cwd = root, input } = {}) {
@@ -52,9 +54,25 @@ export function native(args, { cwd = root, input } = {}) {
   return { status: r.status, stdout: r.stdout, stderr: String(r.stderr) };
 }
 
-// The wasm CLI with cwd preopened: the same arguments as native() gets.
-export function wasm(args, { cwd = root, input } = {}) {
-  const r = spawnSync(process.execPath, [runner, '--module', wasmModule, ...args],
-                      opts(cwd, input));
+// The wasm CLI with cwd preopened: the same arguments as native() gets; module (default
+// anyinfer.wasm) and env (added to this process's) as given.
+export function wasm(args, { cwd = root, input, module = wasmModule, env } = {}) {
+  const r = spawnSync(process.execPath, [runner, '--module', module, ...args],
+                      opts(cwd, input, env));
   return { status: r.status, stdout: r.stdout, stderr: String(r.stderr) };
+}
+
+// Debian's headless Chromium ($CHROMIUM, default /usr/bin/chromium) through playwright-core,
+// launched with the extra args; exits the test as skipped when either is missing.
+export async function launchChromium(args = []) {
+  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  let chromium;
+  try {
+    statSync(executablePath);
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    console.log(`skipped: no ${executablePath} or playwright-core (${e.message})`);
+    process.exit(0);
+  }
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', ...args] });
 }

@@ -36,17 +36,6 @@ function onProgress(p) {
   else if (p.phase === 'load') setStatus(p.fraction < 1 ? 'Loading the model…' : 'Model ready.');
 }
 
-async function webgpuNote() {
-  if (!navigator.gpu) return 'no WebGPU in this browser';
-  try {
-    const adapter = await navigator.gpu.requestAdapter();
-    const name = adapter?.info?.description || adapter?.info?.vendor || 'an adapter';
-    return adapter ? `WebGPU available (${name}), not used by this build yet` : 'WebGPU: no adapter';
-  } catch {
-    return 'WebGPU: no adapter';
-  }
-}
-
 async function load(model) {
   ui.load.disabled = true;
   setChatEnabled(false);
@@ -63,8 +52,8 @@ async function load(model) {
     setStatus(`Model ready in ${secs} s${m.fromCache ? ' (from the cache, no download)' : ''}.`);
     ui.info.textContent = `${m.name} · ${m.architecture} · ${m.type} · ${mib(m.fileBytes)} · ` +
       `${(m.parameters / 1e6).toFixed(1)} M parameters · context ${m.context}`;
-    ui.backend.textContent = `backend: CPU (wasm SIMD128${ui.useWorker.checked ? ', worker' : ''})` +
-      ` — ${await webgpuNote()}`;
+    ui.backend.textContent = `backend: ${engine.backend === 'webgpu' ? 'WebGPU' : 'CPU'}` +
+      `${ui.useWorker.checked ? ' (worker)' : ''} — ${engine.backendNote}`;
     ui.backend.dataset.backend = engine.backend;
     document.body.dataset.ready = 'true';
     const isWhisper = m.architecture === 'whisper';

@@ -7,6 +7,7 @@
 import { AnyinferError } from './errors.js';
 import { fetchModel } from './fetch.js';
 import { WasiExit, createWasi } from './wasi.js';
+import { createWebgpuHost, hasJspi } from './webgpu.js';
 
 export { AnyinferError } from './errors.js';
 export { clearModelCache } from './fetch.js';
@@ -54,6 +55,12 @@ class Runtime {
     this.wasi = wasi;
     this.enc = new TextEncoder();
     this.dec = new TextDecoder();
+    // The exports that may wait for the GPU, which suspends the module (JSPI): they return
+    // promises. Without JSPI there is no WebGPU (the host says so) and they never wait.
+    const suspendable = (f) => (hasJspi() ? WebAssembly.promising(f) : f);
+    this.gpu = { session_create: suspendable(this.x.aiw_session_create),
+                 run_start: suspendable(this.x.aiw_run_start),
+                 run_step: suspendable(this.x.aiw_run_step) };
   }
   mem() {
     return new Uint8Array(this.x.memory.buffer);
@@ -99,15 +106,31 @@ class Runtime {
     const err = this.alloc(ERR_CAP);
     this.mem()[err] = 0;
     try {
-      const r = fn(err, ERR_CAP);
-      if (!r) throw new AnyinferError(code, this.cstr(err) || 'unknown error');
-      return r;
+      return this.checked(code, err, fn(err, ERR_CAP));
     } catch (e) {
-      if (e instanceof WasiExit) throw new AnyinferError(code, `the engine exited (${e.code})`);
-      throw e;
+      throw this.failure(code, e);
     } finally {
       this.free(err);
     }
+  }
+  // call() for fn that returns a promise (a this.gpu export).
+  async callAsync(code, fn) {
+    const err = this.alloc(ERR_CAP);
+    this.mem()[err] = 0;
+    try {
+      return this.checked(code, err, await fn(err, ERR_CAP));
+    } catch (e) {
+      throw this.failure(code, e);
+    } finally {
+      this.free(err);
+    }
+  }
+  checked(code, err, r) {
+    if (!r) throw new AnyinferError(code, this.cstr(err) || 'unknown error');
+    return r;
+  }
+  failure(code, e) {
+    return e instanceof WasiExit ? new AnyinferError(code, `the engine exited (${e.code})`) : e;
   }
 }
 
@@ -138,26 +161,40 @@ function samplerArgs(req) {
 /**
  * The engine on this thread. Options: model (URL, File/Blob or ArrayBuffer; required),
  * onProgress(event), wasmUrl (default: build-wasm/anyinfer-web.wasm of this checkout), cache
- * (default true: Cache API), nCtx (0: the model's, at most 4096), onLog(line), signal.
+ * (default true: Cache API), nCtx (0: the model's, at most 4096), onLog(line), signal,
+ * backend ('auto' (default) or 'webgpu': WebGPU where there is one (navigator.gpu, or options.gpu:
+ * a GPU object such as the npm `webgpu` package's create([])) and JSPI, else the wasm CPU with
+ * backendNote saying why; 'cpu').
  */
 export async function createLocalEngine(options = {}) {
-  const { model, onProgress, wasmUrl = DEFAULT_WASM_URL, cache = true, nCtx = 0, onLog, signal } =
-    options;
+  const { model, onProgress, wasmUrl = DEFAULT_WASM_URL, cache = true, nCtx = 0, onLog, signal,
+          backend = 'auto' } = options;
   if (model == null) throw new AnyinferError('ERR_ARGUMENT', 'createEngine: model is required');
+  if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
+    throw new AnyinferError('ERR_ARGUMENT', `backend: '${backend}' is not auto, webgpu or cpu`);
+  }
   const [module, file] = await Promise.all([
     compileModule(wasmUrl),
     fetchModel(model, { onProgress, cache, signal }),
   ]);
   const files = new Map([[MODEL_PATH, file.bytes]]);
-  const wasi = createWasi({ args: ['anyinfer-web'], files, stderr: (l) => onLog?.(l) });
+  let lastWarning = '';
+  const wasi = createWasi({ args: ['anyinfer-web'], files, stderr: (l) => {
+    if (l.startsWith('anyinfer: warning: ')) lastWarning = l.slice(19);
+    onLog?.(l);
+  } });
+  const gpu = backend === 'cpu' ? null : options.gpu ?? globalThis.navigator?.gpu ?? null;
+  const host = createWebgpuHost({ gpu, name: options.gpu ? 'options.gpu' : 'navigator.gpu' });
   let instance;
   try {
-    instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.imports });
+    instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.imports,
+                                                       webgpu: host.imports });
   } catch (e) {
     throw new AnyinferError('ERR_WASM', `cannot instantiate the anyinfer module: ${e.message}`,
                             { cause: e });
   }
   wasi.setMemory(instance.exports.memory);
+  host.setMemory(instance.exports.memory);
   instance.exports._initialize();
   const rt = new Runtime(instance, wasi);
   onProgress?.({ phase: 'load', loaded: 0, total: file.bytes.length, fraction: 0 });
@@ -171,14 +208,25 @@ export async function createLocalEngine(options = {}) {
     wasi.flush();
   }
   const isWhisper = rt.cstr(rt.x.aiw_model_str(modelPtr, 0)) === 'whisper';
+  const [backendPtr] = rt.str(backend);
   try {
     sessionPtr = isWhisper
       ? rt.call('ERR_SESSION', (e, c) => rt.x.aiw_transcriber_create(modelPtr, e, c))
-      : rt.call('ERR_SESSION', (e, c) => rt.x.aiw_session_create(modelPtr, nCtx, e, c));
+      : await rt.callAsync('ERR_SESSION', (e, c) =>
+        rt.gpu.session_create(modelPtr, nCtx, backendPtr, e, c));
   } catch (e) {
     rt.x.aiw_model_free(modelPtr);
     throw e;
+  } finally {
+    rt.free(backendPtr);
+    wasi.flush();
   }
+  // Where it runs, and why not on WebGPU when that was asked for but not had.
+  const onGpu = !isWhisper && rt.cstr(rt.x.aiw_session_backend(sessionPtr)) === 'webgpu';
+  const cpuNote = 'wasm CPU (SIMD128, one thread)';
+  const backendNote = onGpu ? `WebGPU: ${host.stats.adapter}`
+    : isWhisper ? `${cpuNote}: Whisper runs on the CPU`
+    : backend === 'cpu' ? cpuNote : `${cpuNote}: ${lastWarning.replace(/; using the CPU backend$/, '')}`;
   onProgress?.({ phase: 'load', loaded: file.bytes.length, total: file.bytes.length, fraction: 1 });
   const info = {
     name: rt.cstr(rt.x.aiw_model_str(modelPtr, 1)) || file.name,
@@ -234,7 +282,7 @@ export async function createLocalEngine(options = {}) {
     let run = 0;
     const t0 = performance.now();
     try {
-      run = rt.call('ERR_GENERATE', (e, c) => rt.x.aiw_run_start(sessionPtr, modelPtr, textPtr,
+      run = await rt.callAsync('ERR_GENERATE', (e, c) => rt.gpu.run_start(sessionPtr, modelPtr, textPtr,
         textLen, parseSpecial ? 1 : 0, s.maxTokens, s.temperature, s.topK, s.topP, s.minP,
         s.repeatPenalty, s.seed, stops, s.stop.length, e, c));
     } catch (e) {
@@ -255,7 +303,7 @@ export async function createLocalEngine(options = {}) {
           reason = 3;
           break;
         }
-        if (rt.x.aiw_run_step(run) !== 0) {
+        if (await rt.gpu.run_step(run) !== 0) {
           throw new AnyinferError('ERR_GENERATE', rt.cstr(rt.x.aiw_run_error(run)));
         }
         const done = rt.x.aiw_run_done(run) !== 0;
@@ -300,7 +348,7 @@ export async function createLocalEngine(options = {}) {
     prompt_tokens_details: { cached_tokens: st.cached_tokens },
   });
   const extra = (st) => ({
-    backend: 'cpu',
+    backend: onGpu ? 'webgpu' : 'cpu',
     prompt_seconds: st.prompt_seconds,
     generate_seconds: st.generate_seconds,
     tokens_per_second: st.generate_seconds > 0 ? st.completion_tokens / st.generate_seconds : 0,
@@ -409,8 +457,8 @@ export async function createLocalEngine(options = {}) {
   }
 
   const engine = {
-    backend: 'cpu',
-    backendNote: 'wasm CPU (SIMD128, one thread); WebGPU is not in this build yet',
+    backend: onGpu ? 'webgpu' : 'cpu',
+    backendNote,
     model: info,
     /** OpenAI's audio API over a Whisper model: file is a WAV (any format the browser decodes,
      *  where WebAudio exists); response_format json (default), text, verbose_json, srt, vtt. */

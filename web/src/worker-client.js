@@ -3,7 +3,8 @@
 import { AnyinferError, errorFromMessage } from './errors.js';
 
 export async function createWorkerEngine(options) {
-  const { onProgress, onLog, signal, worker: _, ...rest } = options;
+  const { onProgress, onLog, signal, worker: _, gpu, ...rest } = options;
+  if (gpu) throw new AnyinferError('ERR_ARGUMENT', 'gpu: not with worker: true (the worker uses its navigator.gpu)');
   if (typeof Worker === 'undefined') throw new AnyinferError('ERR_WORKER', 'no Web Workers here');
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   let next = 1;

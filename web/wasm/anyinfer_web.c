@@ -132,14 +132,18 @@ char *aiw_chat_render(const anyinfer_model *m, const char *const *roles,
   return text;
 }
 
-/* A session (its KV cache) of n_ctx positions (0: the model's, at most 4096). NULL on failure. */
+/* A session (its KV cache) of n_ctx positions (0: the model's, at most 4096) on backend ("cpu",
+ * "webgpu" or "auto": the host's WebGPU, else the CPU with a warning saying why). NULL on
+ * failure. With WebGPU it may wait for the GPU: the host calls it through JSPI, as it does
+ * aiw_run_start and aiw_run_step. */
 AIW_EXPORT(aiw_session_create)
-anyinfer_session *aiw_session_create(const anyinfer_model *m, int32_t n_ctx, char *err,
-                                     size_t cap) {
+anyinfer_session *aiw_session_create(const anyinfer_model *m, int32_t n_ctx, const char *backend,
+                                     char *err, size_t cap) {
   anyinfer_session_params p;
   anyinfer_session_default_params(&p);
   p.n_ctx = n_ctx;
   p.n_threads = 1;
+  p.backend = backend;
   anyinfer_session *s = NULL;
   anyinfer_status st = anyinfer_session_create(m, &p, &s);
   if (st != ANYINFER_OK) set_err(err, cap, "session", anyinfer_status_str(st));
@@ -148,6 +152,11 @@ anyinfer_session *aiw_session_create(const anyinfer_model *m, int32_t n_ctx, cha
 
 AIW_EXPORT(aiw_session_free) void aiw_session_free(anyinfer_session *s) {
   anyinfer_session_free(s);
+}
+
+/* "cpu" or "webgpu": where the session runs. */
+AIW_EXPORT(aiw_session_backend) const char *aiw_session_backend(const anyinfer_session *s) {
+  return anyinfer_session_backend(s);
 }
 
 AIW_EXPORT(aiw_session_n_ctx) int32_t aiw_session_n_ctx(const anyinfer_session *s) {

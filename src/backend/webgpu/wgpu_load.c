@@ -9,12 +9,17 @@
 
 #ifdef __wasi__
 
+/* Weak: defined by wgpu_wasm.c only in the modules linked with it (see there). */
+__attribute__((weak)) anyinfer_status ai_wgpu_host_load(struct ai_wgpu_api *api, char *where,
+                                                        size_t where_cap, struct ai_error *err);
+
 anyinfer_status ai_wgpu_load(struct ai_wgpu_api *api, char *where, size_t where_cap,
                              struct ai_error *err) {
-  (void)api;
   if (where_cap) where[0] = '\0';
+  if (ai_wgpu_host_load) return ai_wgpu_host_load(api, where, where_cap, err);
   return ai_error_set(err, ANYINFER_E_BACKEND,
-                      "webgpu: no Dawn library in a wasm build (the host provides WebGPU)");
+                      "webgpu: this module has no WebGPU (anyinfer-webgpu.wasm and "
+                      "anyinfer-web.wasm have it, on a host with WebGPU)");
 }
 
 #else
