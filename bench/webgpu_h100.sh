@@ -2,8 +2,10 @@
 # The WebGPU rows of bench/RESULTS.md, on the GPU machine (run from the repository root with the
 # Vulkan loader debs in .gl/ and Dawn's libwebgpu_wrapper.so in .webgpu-carry/, both carried):
 #   bench/webgpu_h100.sh OUT_DIR
-# Unpacks the loaders, builds the engine without fetching Dawn, then bench/webgpu_probe.c prints
-# the adapter and one table row per model and type (pp512, tg128, bandwidth, dispatches).
+# Unpacks the loaders, builds the CLI, the WebGPU parity tests and bench/webgpu_probe.c, runs the
+# parity tests on the device, then per model and type: `anyinfer synth`, `anyinfer bench
+# --backend webgpu -p 512 -n 128` (pp512, tg128) and the probe (bandwidth, dispatches and ms per
+# decode token, microseconds per matmul). MODELS / TYPES narrow the loops.
 set -uo pipefail
 out=${1:?usage: bench/webgpu_h100.sh OUT_DIR}
 mkdir -p "$out"
@@ -11,16 +13,25 @@ for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json XDG_RUNTIME_DIR=/tmp
 export ANYINFER_WEBGPU_LIB=$PWD/.webgpu-carry/libwebgpu_wrapper.so
-cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DAI_WEBGPU_FETCH=OFF -DAI_BUILD_TESTS=OFF \
-  >"$out/build.log" 2>&1 && cmake --build build-gpu -j"$(nproc)" --target anyinfer_static >>"$out/build.log" 2>&1
-cc -std=c11 -O2 -Iinclude -Isrc bench/webgpu_probe.c build-gpu/libanyinfer_static.a -lm -lpthread \
-  -o build-gpu/webgpu_probe >>"$out/build.log" 2>&1
-probe=build-gpu/webgpu_probe
-"$probe" --devices >"$out/devices.txt" 2>&1
+b=build-gpu
+{ cmake -S . -B $b -DCMAKE_BUILD_TYPE=Release -DAI_WEBGPU_FETCH=OFF &&
+  cmake --build $b -j"$(nproc)" --target anyinfer anyinfer_static test_webgpu_ops test_webgpu_model ||
+  { cmake -S . -B $b -DAI_BUILD_TESTS=OFF && cmake --build $b -j"$(nproc)" --target anyinfer anyinfer_static; }
+  cc -std=c11 -O2 -Iinclude -Isrc bench/webgpu_probe.c $b/libanyinfer_static.a -lm -lpthread -ldl \
+    -o $b/webgpu_probe; } >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
+$b/webgpu_probe --devices >"$out/devices.txt" 2>&1
 nvidia-smi --query-gpu=name,memory.total,clocks.max.memory --format=csv >>"$out/devices.txt" 2>&1
-echo "| model | type | size | add GB/s | pp512 t/s | tg128 t/s | dispatches/token | submits/token | ms/token | tg bandwidth fraction | us/dispatch |" >"$out/table.md"
+{ timeout 120 $b/test_webgpu_ops 2>&1 | tail -3
+  ANYINFER_BIN=$PWD/$b/anyinfer timeout 120 $b/test_webgpu_model 2>&1 | tail -8; } >"$out/tests.txt"
 for m in ${MODELS:-llama-3.2-1b tinyllama-1.1b}; do
   for t in ${TYPES:-Q4_0 Q4_K Q8_0}; do
-    "$probe" "$m" "$t" >>"$out/table.md" 2>>"$out/errors.txt"
+    f=/tmp/$m-$t.gguf
+    $b/anyinfer synth "$m" --type "$t" -o "$f" >/dev/null 2>>"$out/errors.txt" || continue
+    echo "## $m $t" >>"$out/bench.md"
+    timeout 120 $b/anyinfer bench -m "$f" --backend webgpu -p 512 -n 128 -r 3 >>"$out/bench.md" \
+      2>>"$out/errors.txt"
+    timeout 120 $b/webgpu_probe "$f" >>"$out/bench.md" 2>>"$out/errors.txt"
+    rm -f "$f"
   done
 done
+cat "$out/tests.txt" "$out/bench.md"

@@ -1,13 +1,13 @@
-/* The WebGPU measurements of bench/RESULTS.md, in one program built against the engine's
- * internals on the GPU machine (where the CLI may lack libraries): for a model it synthesizes
- * (anyinfer_synth: real shapes, random weights) it reports
+/* What `anyinfer bench --backend webgpu` cannot see, for bench/RESULTS.md: built against the
+ * engine's internals, for a model file (anyinfer synth makes one) it prints
  *   - the device's bandwidth as our own add kernel achieves it (the roofline for decode);
- *   - pp512 and tg128 tokens/s measured as `anyinfer bench` does (one warm-up, median of 3; pp
- *     evaluates the prompt in one call from an empty cache, tg decodes one token per call);
- *   - per decode token: dispatches, submits, and the token's time divided by its dispatches.
+ *   - per decode token (at positions 0..127): dispatches, submits and milliseconds;
+ *   - each distinct matmul of a layer and the output projection, with the model's weight types
+ *     and shapes on random data: microseconds per dispatch for one token (matmul_vec) and per
+ *     512 tokens (matmul_tile, with its GFLOP/s), 50 and 5 dispatches in one submit.
  *   cc -std=c11 -O2 -Iinclude -Isrc bench/webgpu_probe.c build/libanyinfer_static.a -lm -lpthread
- *   ./a.out NAME TYPE [N_PROMPT [N_GEN]]   (e.g. llama-3.2-1b Q4_0; default 512 128)
- *   ./a.out --devices                      (as `anyinfer info --devices`)
+ *   ./a.out MODEL.gguf     (prints markdown rows: one "token" row, then one row per matmul)
+ *   ./a.out --devices      (as `anyinfer info --devices`)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -17,10 +17,10 @@
 
 #include "anyinfer.h"
 #include "backend/webgpu/webgpu_internal.h"
+#include "engine/engine.h"
 #include "engine/session.h"
 
-#define MAX_PROMPT 512
-#define REPS       3
+#define N_GEN 128
 
 static double now(void) {
   struct timespec ts;
@@ -28,61 +28,69 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* d = a + b over n floats, reps times in one submit: GB/s of bytes read and written. */
-static double bandwidth(int64_t n, int reps) {
-  struct ai_alloc a = ai_alloc_default();
-  struct ai_backend b;
+static void die(const char *what, const char *msg) {
+  fprintf(stderr, "webgpu_probe: %s: %s\n", what, msg);
+  exit(1);
+}
+
+static struct ai_buffer *alloc_buf(struct ai_backend *b, size_t bytes) {
+  struct ai_buffer *buf;
   struct ai_error err;
-  if (ai_webgpu_backend_create(&a, NULL, &b, &err) != ANYINFER_OK) {
-    fprintf(stderr, "%s\n", err.msg);
-    exit(1);
-  }
+  if (b->ops->buffer_alloc(b->ctx, bytes, &buf, &err)) die("alloc", err.msg);
+  return buf;
+}
+
+/* d = a + b over n floats, reps times in one submit: GB/s of bytes read and written. */
+static double bandwidth(struct ai_backend *b, int64_t n, int reps) {
   struct ai_buffer *buf[3];
   int64_t ne[2] = {n / 1024, 1024};
   struct ai_tensor t[3];
   for (int i = 0; i < 3; i++) {
-    if (b.ops->buffer_alloc(b.ctx, (size_t)n * 4, &buf[i], &err)) {
-      fprintf(stderr, "%s\n", err.msg);
-      exit(1);
-    }
+    buf[i] = alloc_buf(b, (size_t)n * 4);
     t[i] = ai_tensor_make(AI_TYPE_F32, buf[i], 0, 2, ne);
   }
-  b.ops->add(b.ctx, &t[0], &t[1], &t[2]);
-  ai_backend_sync(&b);
+  b->ops->add(b->ctx, &t[0], &t[1], &t[2]);
+  ai_backend_sync(b);
   double t0 = now();
-  for (int r = 0; r < reps; r++) b.ops->add(b.ctx, &t[0], &t[1], &t[2]);
-  ai_backend_sync(&b);
+  for (int r = 0; r < reps; r++) b->ops->add(b->ctx, &t[0], &t[1], &t[2]);
+  ai_backend_sync(b);
   double dt = now() - t0;
-  if (ai_webgpu_backend_error(&b)[0]) fprintf(stderr, "%s\n", ai_webgpu_backend_error(&b));
-  for (int i = 0; i < 3; i++) b.ops->buffer_free(b.ctx, buf[i]);
-  ai_backend_free(&b);
+  for (int i = 0; i < 3; i++) b->ops->buffer_free(b->ctx, buf[i]);
   return 3.0 * (double)n * 4 * reps / dt / 1e9;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* tokens/s of one run (as cmd_bench.c's run_once), negative on failure. */
-static double run_once(anyinfer_session *s, const int32_t *tokens, int n, bool is_prompt) {
-  anyinfer_session_truncate(s, 0);
-  double t0 = now();
-  if (is_prompt) {
-    if (anyinfer_session_decode(s, tokens, (size_t)n, NULL) != ANYINFER_OK) return -1;
-  } else {
-    for (int i = 0; i < n; i++)
-      if (anyinfer_session_decode(s, &tokens[i], 1, NULL) != ANYINFER_OK) return -1;
+/* Seconds per matmul of a random [k, rows] weight of type by [k, n_tok], reps in one submit
+ * (after one warm-up; the activations are rounded once, as for q, k and v of a layer). */
+static double time_matmul(struct ai_backend *b, enum ai_type type, int64_t k, int64_t rows,
+                          int64_t n_tok, int reps) {
+  const struct ai_type_traits *tr = ai_type_traits_get(type);
+  size_t wbytes = ai_type_row_bytes(type, k) * (size_t)rows;
+  float *wf = malloc((size_t)(k * rows) * sizeof *wf), *x = malloc((size_t)(k * n_tok) * 4);
+  void *wq = malloc(wbytes);
+  if (!wf || !x || !wq) die("matmul", "out of memory");
+  uint64_t seed = 1;
+  for (int64_t i = 0; i < k * rows; i++) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    wf[i] = (float)((seed >> 40) & 0xffff) / 65536.0f - 0.5f;
   }
-  return n / (now() - t0);
-}
-
-static double median_speed(anyinfer_session *s, const int32_t *tokens, int n, bool is_prompt) {
-  double v[REPS];
-  if (run_once(s, tokens, n, is_prompt) < 0) return -1;
-  for (int r = 0; r < REPS; r++) v[r] = run_once(s, tokens, n, is_prompt);
-  qsort(v, REPS, sizeof *v, cmp_double);
-  return v[REPS / 2];
+  for (int64_t i = 0; i < k * n_tok; i++) x[i] = wf[i % (k * rows)];
+  tr->from_float(wf, wq, k * rows);
+  struct ai_buffer *bw = alloc_buf(b, wbytes), *bx = alloc_buf(b, (size_t)(k * n_tok) * 4),
+                   *bd = alloc_buf(b, (size_t)(rows * n_tok) * 4);
+  b->ops->write(b->ctx, bw, 0, wq, wbytes);
+  b->ops->write(b->ctx, bx, 0, x, (size_t)(k * n_tok) * 4);
+  struct ai_tensor tw = ai_tensor_make(type, bw, 0, 2, (int64_t[]){k, rows}),
+                   tx = ai_tensor_make(AI_TYPE_F32, bx, 0, 2, (int64_t[]){k, n_tok}),
+                   td = ai_tensor_make(AI_TYPE_F32, bd, 0, 2, (int64_t[]){rows, n_tok});
+  b->ops->matmul(b->ctx, &tw, &tx, NULL, &td);
+  ai_backend_sync(b);
+  double t0 = now();
+  for (int r = 0; r < reps; r++) b->ops->matmul(b->ctx, &tw, &tx, NULL, &td);
+  ai_backend_sync(b);
+  double dt = (now() - t0) / reps;
+  b->ops->buffer_free(b->ctx, bw), b->ops->buffer_free(b->ctx, bx), b->ops->buffer_free(b->ctx, bd);
+  free(wf), free(x), free(wq);
+  return dt;
 }
 
 int main(int argc, char **argv) {
@@ -93,61 +101,67 @@ int main(int argc, char **argv) {
     fputs(text, stdout);
     return st == ANYINFER_OK ? 0 : 1;
   }
-  if (argc < 3) {
-    fprintf(stderr, "usage: webgpu_probe NAME TYPE [N_PROMPT [N_GEN]] | --devices\n");
+  if (argc != 2) {
+    fprintf(stderr, "usage: webgpu_probe MODEL.gguf | --devices\n");
     return 2;
   }
-  int n_prompt = argc > 3 ? atoi(argv[3]) : MAX_PROMPT, n_gen = argc > 4 ? atoi(argv[4]) : 128;
-  if (n_prompt < 1 || n_prompt > MAX_PROMPT || n_gen < 1 || n_gen > n_prompt) return 2;
-  char path[256];
-  snprintf(path, sizeof path, "/tmp/webgpu_probe_%s_%s.gguf", argv[1], argv[2]);
-  anyinfer_file_params fp;
-  anyinfer_file_default_params(&fp);
-  fp.type = argv[2];
-  if (anyinfer_synth(argv[1], path, &fp) != ANYINFER_OK) {
-    fprintf(stderr, "synth %s %s failed\n", argv[1], argv[2]);
-    return 1;
-  }
-  double bw = bandwidth((int64_t)1 << 27, 20);
   anyinfer_model *m;
-  if (anyinfer_model_load(path, NULL, &m) != ANYINFER_OK) return 1;
+  if (anyinfer_model_load(argv[1], NULL, &m) != ANYINFER_OK) die(argv[1], "cannot load");
   anyinfer_model_info info;
   anyinfer_model_get_info(m, &info);
   anyinfer_session_params sp;
   anyinfer_session_default_params(&sp);
   sp.backend = "webgpu";
-  sp.n_ctx = n_prompt;
-  sp.n_batch = n_prompt;
+  sp.n_ctx = N_GEN;
+  sp.n_batch = 1;
   anyinfer_session *s;
   if (anyinfer_session_create(m, &sp, &s) != ANYINFER_OK ||
-      strcmp(anyinfer_session_backend(s), "webgpu") != 0) {
-    fprintf(stderr, "no webgpu session\n");
-    return 1;
-  }
-  int32_t tokens[MAX_PROMPT];
-  uint64_t seed = 42;
-  for (int i = 0; i < n_prompt; i++) {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    tokens[i] = (int32_t)((seed >> 33) % (uint64_t)info.n_vocab);
-  }
-  double pp = median_speed(s, tokens, n_prompt, true);
-  double tg = median_speed(s, tokens, n_gen, false);
+      strcmp(anyinfer_session_backend(s), "webgpu") != 0)
+    die(argv[1], "no webgpu session");
   struct wg_ctx *c = s->backend.ctx;
+  int32_t tokens[N_GEN];
+  for (int i = 0; i < N_GEN; i++) tokens[i] = (int32_t)((i * 7919) % info.n_vocab);
+  for (int i = 0; i < N_GEN; i++) anyinfer_session_decode(s, &tokens[i], 1, NULL); /* warm-up */
   anyinfer_session_truncate(s, 0);
   uint64_t d0 = c->n_dispatch_total, s0 = c->n_submit_total;
   double t0 = now();
-  for (int i = 0; i < n_gen; i++) anyinfer_session_decode(s, &tokens[i], 1, NULL);
-  double dt = (now() - t0) / n_gen;
-  double disp = (double)(c->n_dispatch_total - d0) / n_gen;
-  double weights = (double)info.file_bytes;
-  printf("| %s | %s | %.0f MiB | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.2f | %.1f |\n",
-         argv[1], info.file_type, weights / 1048576.0, bw, pp, tg, disp,
-         (double)(c->n_submit_total - s0) / n_gen, dt * 1e3, weights * tg / (bw * 1e9),
-         dt * 1e6 / disp);
+  for (int i = 0; i < N_GEN; i++) anyinfer_session_decode(s, &tokens[i], 1, NULL);
+  double ms = (now() - t0) * 1e3 / N_GEN;
+  double disp = (double)(c->n_dispatch_total - d0) / N_GEN;
+  double subs = (double)(c->n_submit_total - s0) / N_GEN;
   if (ai_webgpu_backend_error(&s->backend)[0])
-    fprintf(stderr, "device error: %s\n", ai_webgpu_backend_error(&s->backend));
+    die("device error", ai_webgpu_backend_error(&s->backend));
+  const struct ai_llama *L = &m->llama;
+  const struct ai_gguf_tensor *mats[5] = {L->layers[0].wq, L->layers[0].wk, L->layers[0].w_gate,
+                                          L->layers[0].w_down, L->output};
+  const char *names[5] = {"q, o", "k, v", "gate, up", "down", "output"};
+  const int per_token[5] = {2 * L->hp.n_layer, 2 * L->hp.n_layer, 2 * L->hp.n_layer, L->hp.n_layer,
+                            1};
+  double bw = bandwidth(&s->backend, (int64_t)1 << 27, 20);
+  printf(
+      "| %s | %s | %.0f MiB | lanes %u%s | %.0f GB/s | %.1f dispatches | %.1f submits | %.3f "
+      "ms/token | %.1f us/dispatch |\n",
+      info.file_type, argv[1], (double)info.file_bytes / 1048576.0, c->lanes,
+      c->use_subgroups ? " (subgroups)" : "", bw, disp, subs, ms, ms * 1e3 / disp);
+  double sum_vec = 0;
+  for (int i = 0; i < 5; i++) {
+    const struct ai_gguf_tensor *t = mats[i];
+    double v = time_matmul(&s->backend, t->type, t->ne[0], t->ne[1], 1, 50);
+    double g = time_matmul(&s->backend, t->type, t->ne[0], t->ne[1], 512, 5);
+    double bytes = (double)ai_type_row_bytes(t->type, t->ne[0]) * (double)t->ne[1];
+    sum_vec += v * per_token[i];
+    printf(
+        "| %s | %s %lld x %lld | x%d per token | 1 token: %.1f us, %.0f GB/s | 512 tokens: %.0f "
+        "us, %.0f GFLOP/s |\n",
+        names[i], ai_type_traits_get(t->type)->name, (long long)t->ne[0], (long long)t->ne[1],
+        per_token[i], v * 1e6, bytes / v / 1e9, g * 1e6,
+        2.0 * (double)t->ne[0] * (double)t->ne[1] * 512 / g / 1e9);
+  }
+  printf("| matmuls of a token | %.3f ms | rest (other kernels, barriers, read-back) %.3f ms |\n",
+         sum_vec * 1e3, ms - sum_vec * 1e3);
+  if (ai_webgpu_backend_error(&s->backend)[0])
+    die("device error", ai_webgpu_backend_error(&s->backend));
   anyinfer_session_free(s);
   anyinfer_model_free(m);
-  remove(path);
   return 0;
 }

@@ -196,10 +196,9 @@ static const enum ai_type all_types[] = {AI_TYPE_F32,  AI_TYPE_F16,  AI_TYPE_BF1
 
 /* dst = w x (+ bias) and get_rows of w, for one weight type, against the CPU. Both round the
  * activations to the type's vec_dot_type the same way, so only the order of f32 sums differs. */
-static void test_matmul(struct pair *p, uint64_t *rng, enum ai_type type, int64_t k, int64_t n_tok,
-                        bool with_bias) {
+static void test_matmul(struct pair *p, uint64_t *rng, enum ai_type type, int64_t k, int64_t rows,
+                        int64_t n_tok, bool with_bias) {
   const struct ai_type_traits *tr = ai_type_traits_get(type);
-  const int64_t rows = 37;
   float *wf = rand_floats(k * rows, rng), *x = rand_floats(k * n_tok, rng),
         *bias = rand_floats(rows, rng);
   size_t wbytes = ai_type_row_bytes(type, k) * (size_t)rows;
@@ -212,11 +211,11 @@ static void test_matmul(struct pair *p, uint64_t *rng, enum ai_type type, int64_
   p->cpu->ops->matmul(p->cpu->ctx, &w.c, &tx.c, with_bias ? &tb.c : NULL, &out.c);
   p->gpu->ops->matmul(p->gpu->ctx, &w.g, &tx.g, with_bias ? &tb.g : NULL, &out.g);
   char what[64];
-  snprintf(what, sizeof what, "matmul %s k=%lld n_tok=%lld", tr->name, (long long)k,
-           (long long)n_tok);
+  snprintf(what, sizeof what, "matmul %s k=%lld rows=%lld n_tok=%lld", tr->name, (long long)k,
+           (long long)rows, (long long)n_tok);
   compare(p, &out, 2e-6 * sqrt((double)k / 32.0), what);
   /* get_rows: exact (both dequantize the same bytes to f32). */
-  const int32_t tokens[4] = {36, 0, 17, 36};
+  const int32_t tokens[4] = {(int32_t)rows - 1, 0, (int32_t)rows / 2, (int32_t)rows - 1};
   struct twin rows_out = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k, 4}, NULL);
   p->cpu->ops->get_rows(p->cpu->ctx, &w.c, tokens, 4, &rows_out.c);
   p->gpu->ops->get_rows(p->gpu->ctx, &w.g, tokens, 4, &rows_out.g);
@@ -227,9 +226,9 @@ static void test_matmul(struct pair *p, uint64_t *rng, enum ai_type type, int64_
   free(wf), free(x), free(bias), free(wq);
 }
 
-static struct ai_backend make_gpu(uint64_t max_binding) {
+static struct ai_backend make_gpu(uint64_t max_binding, bool no_subgroups) {
   struct ai_alloc a = ai_alloc_default();
-  struct ai_webgpu_params wp = {.max_binding = max_binding};
+  struct ai_webgpu_params wp = {.max_binding = max_binding, .no_subgroups = no_subgroups};
   struct ai_backend b;
   struct ai_error err;
   if (ai_webgpu_backend_create(&a, &wp, &b, &err) != ANYINFER_OK) {
@@ -246,7 +245,9 @@ int main(void) {
   if (!getenv("XDG_RUNTIME_DIR")) setenv("XDG_RUNTIME_DIR", "/tmp", 1);
   struct ai_alloc a = ai_alloc_default();
   struct ai_cpu_backend_params cp = {2, 4096, 16, 64, ai_isa_detect(), 64};
-  struct ai_backend cpu, gpu = make_gpu(0), small = make_gpu(2048);
+  /* nosg: the reductions without subgroups (where gpu uses them); small: split weights. */
+  struct ai_backend cpu, gpu = make_gpu(0, false), nosg = make_gpu(0, true),
+                         small = make_gpu(2048, false);
   struct ai_error err;
   if (ai_cpu_backend_create(&a, &cp, &cpu, &err) != ANYINFER_OK) {
     fprintf(stderr, "cpu: %s\n", err.msg);
@@ -260,18 +261,27 @@ int main(void) {
   test_attention(&p, &rng, false);
   test_conv1d(&p, &rng, AI_TYPE_F16, 1, 1);
   test_conv1d(&p, &rng, AI_TYPE_F32, 2, 1);
+  /* matmul_vec (1, 3 and 6 tokens: one and two groups of 4) and matmul_tile (11 tokens; 70 x 70:
+   * partial tiles of rows and tokens), on both reductions. */
+  struct pair pn = {&cpu, &nosg};
   for (size_t i = 0; i < sizeof all_types / sizeof *all_types; i++) {
     enum ai_type t = all_types[i];
     bool is_k = ai_type_traits_get(t)->block_size == 256;
     int64_t k = is_k ? 768 : t == AI_TYPE_F32 || t == AI_TYPE_F16 || t == AI_TYPE_BF16 ? 75 : 96;
-    test_matmul(&p, &rng, t, k, 11, i % 2 == 0);
-    test_matmul(&p, &rng, t, k, 1, i % 2 == 1);
+    test_matmul(&p, &rng, t, k, 37, 11, i % 2 == 0);
+    test_matmul(&p, &rng, t, k, 37, 1, i % 2 == 1);
+    test_matmul(&p, &rng, t, k, 37, 6, i % 2 == 0);
+    test_matmul(&pn, &rng, t, k, 37, 3, i % 2 == 1);
   }
+  test_matmul(&p, &rng, AI_TYPE_Q4_1, 64, 70, 70, true);
+  test_matmul(&p, &rng, AI_TYPE_F16, 75, 70, 70, false);
+  test_matmul(&pn, &rng, AI_TYPE_Q8_0, 64, 70, 70, true);
   /* Weights and tables larger than one binding: split by rows / per token. */
   struct pair ps = {&cpu, &small};
   for (size_t i = 0; i < sizeof all_types / sizeof *all_types; i++)
-    test_matmul(&ps, &rng, all_types[i], 256, 1, true);
+    test_matmul(&ps, &rng, all_types[i], 256, 37, 1, true);
   ai_backend_free(&small);
+  ai_backend_free(&nosg);
   ai_backend_free(&gpu);
   ai_backend_free(&cpu);
   return check_exit();

@@ -16,18 +16,20 @@
 static const struct {
   const char *file;
   const char *roles;
-  bool has_weights; /* dequantizes a weight binding W: needs deq32 for the type */
+  bool has_weights; /* dequantizes a weight binding W: needs deq4 for the type */
+  bool has_lanes;   /* sums across LANES invocations: needs lanes_sum */
 } kernel_info[WG_K_COUNT] = {
-    [WG_K_MATMUL] = {"matmul", "xd", true},
-    [WG_K_GET_ROWS] = {"get_rows", "d", true},
-    [WG_K_RMS_NORM] = {"rms_norm", "xd", false},
-    [WG_K_ROPE] = {"rope", "x", false},
-    [WG_K_KV_STORE] = {"kv_store", "sc", false},
-    [WG_K_ATTENTION] = {"attention", "qkvd", false},
-    [WG_K_BINARY] = {"binary", "abd", false},
-    [WG_K_QUANT_ACT] = {"quant_act", "xy", false},
-    [WG_K_LAYER_NORM] = {"layer_norm", "xd", false},
-    [WG_K_IM2COL] = {"im2col", "xc", false},
+    [WG_K_MATMUL_VEC] = {"matmul_vec", "xd", true, true},
+    [WG_K_MATMUL_TILE] = {"matmul_tile", "xd", true, false},
+    [WG_K_GET_ROWS] = {"get_rows", "d", true, false},
+    [WG_K_RMS_NORM] = {"rms_norm", "xd", false, false},
+    [WG_K_ROPE] = {"rope", "x", false, false},
+    [WG_K_KV_STORE] = {"kv_store", "sc", false, false},
+    [WG_K_ATTENTION] = {"attention", "qkvd", false, false},
+    [WG_K_BINARY] = {"binary", "abd", false, false},
+    [WG_K_QUANT_ACT] = {"quant_act", "xy", false, false},
+    [WG_K_LAYER_NORM] = {"layer_norm", "xd", false, false},
+    [WG_K_IM2COL] = {"im2col", "xc", false, false},
 };
 
 static WGPUBuffer buf_handle(const struct ai_buffer *b) {
@@ -67,7 +69,9 @@ static char *build_source(struct wg_ctx *c, enum wg_kernel k, int type, uint32_t
   char *out = NULL, tmp[160];
   size_t len = 0, cap = 0;
   const char *roles = kernel_info[k].roles;
-  bool ok = append(c, &out, &len, &cap, wgsl("common"), strlen(wgsl("common")));
+  bool sg = kernel_info[k].has_lanes && c->use_subgroups, ok = true;
+  if (sg) ok = append(c, &out, &len, &cap, "enable subgroups;\n", 18);
+  ok = ok && append(c, &out, &len, &cap, wgsl("common"), strlen(wgsl("common")));
   uint32_t n_slots = 0;
   for (int i = 0; roles[i]; i++) {
     uint32_t s = (pattern >> (4 * i)) & 15;
@@ -84,9 +88,15 @@ static char *build_source(struct wg_ctx *c, enum wg_kernel k, int type, uint32_t
     const char *tn = ai_type_traits_get(type)->name;
     for (size_t i = 0; tn[i] && i < 10; i++)
       deq[4 + i] = (char)(tn[i] >= 'A' && tn[i] <= 'Z' ? tn[i] + 32 : tn[i]);
-    const char *parts[] = {wgsl("bytes"), wgsl("kscale"), wgsl(deq)};
-    for (int p = 0; p < 3 && ok; p++)
+    const char *parts[] = {wgsl("bytes"), wgsl(deq)};
+    for (int p = 0; p < 2 && ok; p++)
       ok = parts[p] && append(c, &out, &len, &cap, parts[p], strlen(parts[p]));
+  }
+  if (kernel_info[k].has_lanes && ok) {
+    int n = snprintf(tmp, sizeof tmp, "const LANES: u32 = %uu;\n", c->lanes);
+    const char *red = wgsl(sg ? "lanes_sg" : "lanes_wg");
+    ok = append(c, &out, &len, &cap, tmp, (size_t)n) &&
+         append(c, &out, &len, &cap, red, strlen(red));
   }
   for (const char *s = wgsl(kernel_info[k].file); ok && *s; s++) {
     const char *r = s[0] == '$' && s[1] ? strchr(roles, s[1]) : NULL;
@@ -238,7 +248,7 @@ void wg_dispatch(struct wg_ctx *c, enum wg_kernel k, int type, const struct wg_r
                  const struct wg_range *r, int n_r, const uint32_t *u, uint64_t n_wg) {
   if (n_wg == 0) return;
   const struct ai_wgpu_api *w = &c->dev.api;
-  if (k != WG_K_MATMUL && k != WG_K_QUANT_ACT) c->act.is_valid = false;
+  if (k != WG_K_MATMUL_VEC && k != WG_K_MATMUL_TILE && k != WG_K_QUANT_ACT) c->act.is_valid = false;
   if (c->params_used + c->align > c->params_cap) wg_flush(c);
   /* f32 tensors: one slot per distinct buffer, bound over the union of its ranges. */
   int slot_of[WG_MAX_ROLES], n_slots = 0;
@@ -528,6 +538,11 @@ anyinfer_status ai_webgpu_backend_create(const struct ai_alloc *alloc,
   c->alloc = *alloc;
   anyinfer_status st = wg_device_open(&c->dev, true, err);
   if (st) goto fail;
+  /* Subgroups for matmul_vec only where their size is fixed (a row is one subgroup). */
+  uint32_t sg = c->dev.subgroup_min;
+  c->use_subgroups = c->dev.has_subgroups && !(params && params->no_subgroups) &&
+                     sg == c->dev.subgroup_max && sg >= 4 && sg <= 128 && (sg & (sg - 1)) == 0;
+  c->lanes = c->use_subgroups ? sg : 32;
   const WGPULimits *l = &c->dev.limits;
   c->align = l->minStorageBufferOffsetAlignment > l->minUniformBufferOffsetAlignment
                  ? l->minStorageBufferOffsetAlignment

@@ -11,6 +11,8 @@ struct ai_webgpu_params {
   /* Largest storage binding to use; 0: the device's maxStorageBufferBindingSize. Tests set a
    * small value to exercise the paths that split a tensor across bindings. */
   uint64_t max_binding;
+  /* Use the reductions without subgroups even where the device has them (tests run both). */
+  bool no_subgroups;
 };
 
 /* Loads Dawn, takes the high-performance Vulkan adapter (never the Null one) and makes a device

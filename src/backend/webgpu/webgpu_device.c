@@ -83,6 +83,7 @@ anyinfer_status wg_device_open(struct wg_device *d, bool make_device, struct ai_
   WGPUAdapterInfo info = {0};
   w->wgpuAdapterGetInfo(d->adapter, &info);
   WGPUEnum backend = info.backendType;
+  d->subgroup_min = info.subgroupMinSize, d->subgroup_max = info.subgroupMaxSize;
   w->wgpuAdapterInfoFreeMembers(info);
   if (backend == WGPU_BACKEND_NULL)
     return ai_error_set(err, ANYINFER_E_BACKEND,
@@ -92,8 +93,12 @@ anyinfer_status wg_device_open(struct wg_device *d, bool make_device, struct ai_
   if (!make_device) return ANYINFER_OK;
 
   WGPULimits want = d->limits;
+  WGPUEnum subgroups = WGPU_FEATURE_SUBGROUPS;
+  d->has_subgroups = w->wgpuAdapterHasFeature(d->adapter, subgroups);
   WGPUDeviceDescriptor dd = {
       .label = {"anyinfer", WGPU_STRLEN},
+      .requiredFeatureCount = d->has_subgroups ? 1 : 0,
+      .requiredFeatures = &subgroups,
       .requiredLimits = &want,
       .deviceLostCallbackInfo = {NULL, WGPU_CALLBACK_MODE_ALLOW_SPONTANEOUS, on_lost, d, NULL},
       .uncapturedErrorCallbackInfo = {NULL, on_uncaptured, d, NULL}};

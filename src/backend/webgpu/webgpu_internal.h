@@ -13,8 +13,11 @@ struct wg_device {
   WGPUDevice device;
   WGPUQueue queue;
   WGPULimits limits; /* the device's (the adapter's when there is no device) */
-  char lib[256];     /* path of the Dawn library loaded */
-  char error[256];   /* first uncaptured error or device loss; "" if none */
+  /* The adapter's subgroup sizes; has_subgroups: the device was made with the feature. */
+  uint32_t subgroup_min, subgroup_max;
+  bool has_subgroups;
+  char lib[256];   /* path of the Dawn library loaded */
+  char error[256]; /* first uncaptured error or device loss; "" if none */
 };
 
 /* Loads Dawn and opens the adapter; with make_device also the device and its queue. */
@@ -26,7 +29,8 @@ void wg_wait(struct wg_device *d, WGPUFuture f);
 /* Kernels; each names its WGSL file and the tensor roles it binds (f32 roles are merged per
  * buffer into slots; byte roles get one binding each). */
 enum wg_kernel {
-  WG_K_MATMUL,
+  WG_K_MATMUL_VEC,  /* a few tokens: LANES invocations per weight row */
+  WG_K_MATMUL_TILE, /* many tokens: 64 x 64 tiles in workgroup memory */
   WG_K_GET_ROWS,
   WG_K_RMS_NORM,
   WG_K_ROPE,
@@ -68,6 +72,10 @@ struct wg_ctx {
   struct wg_device dev;
   uint64_t max_binding; /* bytes, a multiple of 256 */
   uint32_t align;       /* storage and uniform offset alignment */
+  /* Invocations per weight row of matmul_vec: the subgroup size when use_subgroups (lanes_sg.wgsl,
+   * one subgroupAdd per row), else 32 (lanes_wg.wgsl, a tree in workgroup memory). */
+  uint32_t lanes;
+  bool use_subgroups;
 
   struct wg_pipeline *pipelines;
   int n_pipelines, cap_pipelines;

@@ -83,6 +83,10 @@ static uint32_t act_mode(enum ai_type vec_dot_type) {
   }
 }
 
+/* Up to this many tokens a matmul reads each weight row once per 4 tokens (matmul_vec.wgsl);
+ * more take the 64 x 64 tiles of matmul_tile.wgsl. */
+#define VEC_MAX_TOK 8
+
 void wg_matmul(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
                const struct ai_tensor *bias, const struct ai_tensor *dst) {
   struct wg_ctx *c = ctx;
@@ -126,7 +130,12 @@ void wg_matmul(void *ctx, const struct ai_tensor *w, const struct ai_tensor *x,
         (uint32_t)w->ne[0], (uint32_t)n,  (uint32_t)n_tok,
         (uint32_t)row,      x_stride,     st(dst, 1),
         bias ? 1u : 0u,     (uint32_t)r0, (uint32_t)((size_t)w->ne[0] * (size_t)n_tok)};
-    wg_dispatch(c, WG_K_MATMUL, w->type, f, 2, r, 2, u, (uint64_t)n * div_up((uint64_t)n_tok, 8));
+    if (n_tok <= VEC_MAX_TOK)
+      wg_dispatch(c, WG_K_MATMUL_VEC, w->type, f, 2, r, 2, u,
+                  div_up((uint64_t)n, 256 / c->lanes) * div_up((uint64_t)n_tok, 4));
+    else
+      wg_dispatch(c, WG_K_MATMUL_TILE, w->type, f, 2, r, 2, u,
+                  div_up((uint64_t)n, 64) * div_up((uint64_t)n_tok, 64));
   }
 }
 

@@ -1,20 +1,11 @@
 const HAS_MIN: bool = false;
 fn block_min(rb: u32, sb: u32) -> f32 { return 0.0; }
 // fp16 d, fp16 dmin, u8 scales[12], u8 qh[32], u8 qs[128]: as Q4_K, plus bit s of qh[l] as 16.
-fn deq32(rb: u32, sb: u32, n: u32) {
+fn deq4(rb: u32, sb: u32, i: u32) -> vec4<f32> {
   let a = rb + (sb / 8u) * 176u;
   let s = sb % 8u;
   let sm = scale_min_k4(a + 4u, s);
-  let d = h16(a) * sm.x;
-  let m = h16(a + 2u) * sm.y;
-  let sh = (s % 2u) * 4u;
-  for (var i = 0u; i < 8u; i++) {
-    let q = w32(a + 48u + (s / 2u) * 32u + 4u * i);
-    let h = w32(a + 16u + 4u * i);
-    for (var j = 0u; j < 4u; j++) {
-      let lo = (q >> (8u * j + sh)) & 0xfu;
-      let hi = ((h >> (8u * j + s)) & 1u) << 4u;
-      wv[4u * i + j] = f32(lo | hi) * d - m;
-    }
-  }
+  let lo = field4(W[(a + 48u + (s / 2u) * 32u + 4u * i) >> 2u], (s % 2u) * 4u, 4u);
+  let hi = field4(W[(a + 16u + 4u * i) >> 2u], s, 1u);
+  return (lo + 16.0 * hi) * (h16(a) * sm.x) - h16(a + 2u) * sm.y;
 }

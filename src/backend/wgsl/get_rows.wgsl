@@ -13,10 +13,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let tok = TOK[(off(2u) >> 2u) + t];
   let rb = off(1u) + (tok - pu(4u)) * pu(1u);
   let o = off(0u) + t * pu(3u);
-  for (var sb = lid; sb < (n + 31u) / 32u; sb += 64u) {
-    let m = min(32u, n - sb * 32u);
-    deq32(rb, sb, m);
-    let mn = block_min(rb, sb);
-    for (var e = 0u; e < m; e++) { $d[o + sb * 32u + e] = wv[e] + mn; }
+  // Each invocation: groups of 4 weights (8 per sub-block) of consecutive sub-blocks.
+  for (var gi = lid; gi < (n + 3u) / 4u; gi += 64u) {
+    let sb = gi / 8u;
+    let e = 4u * gi;
+    let w = deq4(rb, sb, gi % 8u) + block_min(rb, sb);
+    for (var j = 0u; j < 4u; j++) {
+      if (e + j < n) { $d[o + e + j] = w[j]; }
+    }
   }
 }
