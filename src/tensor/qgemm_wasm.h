@@ -1,18 +1,31 @@
-/* The tiled int8 gemm shared by the WebAssembly SIMD128 variants of the 32-element block types
- * (qlegacy_wasm.c), the counterpart of qgemm_x86.h. Each family supplies a block decoder that
- * returns its 32 weights as four i16x8 vectors in one fixed element order (below) plus the
- * block's scale, minimum and constant offset (Q4_0's 8, Q5_0's 16); this header does the rest,
- * reading llama.cpp's block layout in place.
+/* The int8 gemm shared by the WebAssembly SIMD128 variants of the 32-element block types
+ * (qlegacy_wasm.c), the counterpart of qgemm_x86.h. It reads llama.cpp's block layouts in place.
  *
- * Products: i32x4.dot_i16x8_s (one pmaddwd on x86) of weights and activations widened to int16.
- * The element order follows the nibble layout so that decoding a Q4/Q5 block is shifts and masks
- * of its 16 bytes read as eight u16 lanes: lane i of e0, o0, e1, o1 holds elements 2i, 2i + 1,
- * 16 + 2i, 17 + 2i. The activations are put in that order once per block and token (even and
- * odd bytes, sign-extended) and serve every row of the tile. A weight offset c is taken out
- * exactly as c * sum(y) of the block. Four rows' int32 sums are folded into one vector, so the
- * scale d_w * d_y is applied to four rows at once (f32, as llama.cpp's ggml_vec_dot_q4_0_q8_0
- * scales each block's exact int32 sum); Q4_1/Q5_1 add m * s_y, s_y = d_y * sum(y) from the Q8_1
- * block. A tile is up to 4 weight rows x 2 tokens. */
+ * Memory order. wasm has no prefetch instruction, and a tile that reads 4 rows side by side
+ * breaks the matrix into short streams that the hardware prefetchers do not follow (the same
+ * effect kquant_x86.c answers with _mm_prefetch): the old 4-row tile streamed Q8_0 at ~4 GB/s.
+ * Here each weight row is read once from start to end for up to QW_T tokens, so a gemv reads
+ * the whole band as one sequential stream.
+ *
+ * Activations. The Q8_0 / Q8_1 blocks of the QW_T tokens are widened to int16 once per call
+ * (qw_prep) into a buffer on the stack, in the element order of the weight decoders below, with
+ * each block's scale as f32 and its constant term; every row then only loads them. k beyond the
+ * buffer (QW_ACT_BLOCKS block-tokens) runs in chunks whose sums are added into y.
+ *
+ * Products: i32x4.dot_i16x8_s (one pmaddwd on x86) of int16 weights and activations. A Q4/Q5
+ * block's 16 nibble bytes are read as eight u16 lanes, lane i holding elements 2i (bits 0-3),
+ * 16 + 2i (bits 4-7), 2i + 1 (bits 8-11) and 17 + 2i (bits 12-15). Decoding takes five ops
+ * because two of the four vectors keep their elements times 16 (e1 = v & 0xf0, o0 = (v >> 4) &
+ * 0xf0); their partners e0 and o1 meet activations that qw_prep multiplied by 16 instead, so a
+ * block's int32 sum is exactly 16x the true one (|sum| < 2^21, exact in f32) and the 1/16 goes
+ * into the activation scale. Q8_0 weights are split into even and odd bytes in the same order
+ * with no factor.
+ *
+ * Scales: the fp16 scales of four consecutive blocks of a row are converted at once (qw_fp16x4),
+ * and each block's exact int32 sum is scaled by d_w * d_y in f32 as llama.cpp's
+ * ggml_vec_dot_q4_0_q8_0 does. A weight offset c (Q4_0's 8, Q5_0's 16) is taken out as
+ * d_w * (-c * d_y * sum(y)), the minimum of Q4_1 / Q5_1 as m * s_y (s_y from the Q8_1 block);
+ * the activation side of both terms is one f32 per block from qw_prep. */
 #ifndef AI_TENSOR_QGEMM_WASM_H
 #define AI_TENSOR_QGEMM_WASM_H
 
@@ -24,6 +37,34 @@
 #include "tensor/quants.h"
 
 #define QW_INLINE static inline __attribute__((always_inline))
+
+/* Tokens per pass over the weights, and the activation buffer's size in block-tokens: 512 x 72
+ * bytes (36 KiB of the 1 MiB wasm stack) hold k = 16384 for one token, 4096 for four. */
+#define QW_T          4
+#define QW_ACT_BLOCKS 512
+
+enum qw_kind { QW_Q4_0, QW_Q4_1, QW_Q5_0, QW_Q5_1, QW_Q8_0 };
+
+QW_INLINE size_t qw_block_bytes(const enum qw_kind kind) {
+  switch (kind) {
+    case QW_Q4_0:
+      return 18;
+    case QW_Q4_1:
+      return 20;
+    case QW_Q5_0:
+      return 22;
+    case QW_Q5_1:
+      return 24;
+    default:
+      return 34;
+  }
+}
+QW_INLINE int qw_is_q8_1(const enum qw_kind kind) { /* Q8_1 activations, minimum m at byte 2 */
+  return kind == QW_Q4_1 || kind == QW_Q5_1;
+}
+QW_INLINE int qw_offset(const enum qw_kind kind) { /* constant left in the decoded weights */
+  return kind == QW_Q4_0 ? 8 : kind == QW_Q5_0 ? 16 : 0;
+}
 
 QW_INLINE uint16_t qw_rd16(const uint8_t *p) {
   uint16_t h;
@@ -39,42 +80,48 @@ QW_INLINE uint32_t qw_rd32(const uint8_t *p) {
 
 /* binary16 -> binary32, exact: a finite half's exponent and mantissa moved into a float's place
  * are its value times 2^-112 (subnormals too: they land as float subnormals), so one multiply by
- * 2^112 finishes it with no branch; infinities and NaNs take ai_fp16_to_fp32. The scales of every
- * block go through here, and wasm has no hardware conversion. */
+ * 2^112 finishes it with no branch; infinities and NaNs take ai_fp16_to_fp32. */
 QW_INLINE float qw_fp16(uint16_t h) {
   if ((h & 0x7c00u) == 0x7c00u) return ai_fp16_to_fp32(h);
   const float f = ai_bits_to_f32((uint32_t)(h & 0x7fffu) << 13) * 0x1p112f;
   return ai_bits_to_f32(ai_f32_to_bits(f) | (uint32_t)(h & 0x8000u) << 16);
 }
 
-/* One decoded weight block: elements in the e0/o0/e1/o1 order, as int16. */
-struct qw16 {
-  v128_t e0, o0, e1, o1;
-  float d, m; /* scale and minimum (m = 0 for the symmetric types) */
-};
-typedef struct qw16 (*qw16_load_fn)(const uint8_t *blk);
-
-/* The 32 nibbles of 16 bytes (low nibbles elements 0..15, high 16..31, ggml-common.h). */
-QW_INLINE void qw_nibbles(const uint8_t *p, struct qw16 *w) {
-  const v128_t v = wasm_v128_load(p), m = wasm_i16x8_splat(0x0f);
-  w->e0 = wasm_v128_and(v, m);
-  w->e1 = wasm_v128_and(wasm_u16x8_shr(v, 4), m);
-  w->o0 = wasm_v128_and(wasm_u16x8_shr(v, 8), m);
-  w->o1 = wasm_u16x8_shr(v, 12);
+/* The same for the halves at p, p + stride, ... of the first n (1..4, constant) lanes; lanes past
+ * n are 0. Infinities and NaNs get an all-ones exponent (the multiply left 143 there). */
+QW_INLINE v128_t qw_fp16x4(const uint8_t *p, const size_t stride, const int n) {
+  v128_t h = wasm_i32x4_splat(0);
+  h = wasm_v128_load16_lane(p, h, 0);
+  if (n > 1) h = wasm_v128_load16_lane(p + stride, h, 1);
+  if (n > 2) h = wasm_v128_load16_lane(p + 2 * stride, h, 2);
+  if (n > 3) h = wasm_v128_load16_lane(p + 3 * stride, h, 3);
+  h = wasm_i32x4_extend_low_i16x8(h); /* sign-extended: bit 31 is the sign */
+  const v128_t bits = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
+  const v128_t f = wasm_f32x4_mul(bits, wasm_f32x4_splat(0x1p112f));
+  const v128_t inf = wasm_v128_and(wasm_i32x4_gt(bits, wasm_i32x4_splat(0x0f7fffff)),
+                                   wasm_i32x4_splat(0x7f800000));
+  const v128_t sign = wasm_v128_and(h, wasm_i32x4_splat(INT32_MIN));
+  return wasm_v128_or(wasm_v128_or(f, inf), sign);
 }
 
-/* Q5's fifth bits: 16 added to element e where bit e of qh is set. */
+/* One decoded weight block: lane i of e0, o0, e1, o1 holds elements 2i, 2i + 1, 16 + 2i and
+ * 17 + 2i, as int16 (Q4/Q5: o0 and e1 times 16, see the header comment). */
+struct qw16 {
+  v128_t e0, o0, e1, o1;
+};
+
+/* Q5's fifth bits: 16 added to element e where bit e of qh is set (256 in the x16 vectors). */
 QW_INLINE void qw_bit4(uint32_t qh, struct qw16 *w) {
   const v128_t even = wasm_i16x8_make(1, 4, 16, 64, 256, 1024, 4096, 16384);
   const v128_t odd = wasm_i16x8_make(2, 8, 32, 128, 512, 2048, 8192, INT16_MIN);
   const v128_t lo = wasm_i16x8_splat((int16_t)(qh & 0xffff));
   const v128_t hi = wasm_i16x8_splat((int16_t)(qh >> 16));
-  const v128_t sixteen = wasm_i16x8_splat(16);
-#define QW_BIT(v, bits) wasm_v128_and(wasm_i16x8_eq(wasm_v128_and(v, bits), bits), sixteen)
-  w->e0 = wasm_v128_or(w->e0, QW_BIT(lo, even));
-  w->o0 = wasm_v128_or(w->o0, QW_BIT(lo, odd));
-  w->e1 = wasm_v128_or(w->e1, QW_BIT(hi, even));
-  w->o1 = wasm_v128_or(w->o1, QW_BIT(hi, odd));
+#define QW_BIT(v, bits, add) \
+  wasm_v128_and(wasm_i16x8_eq(wasm_v128_and(v, bits), bits), wasm_i16x8_splat(add))
+  w->e0 = wasm_v128_or(w->e0, QW_BIT(lo, even, 16));
+  w->o0 = wasm_v128_or(w->o0, QW_BIT(lo, odd, 256));
+  w->e1 = wasm_v128_or(w->e1, QW_BIT(hi, even, 256));
+  w->o1 = wasm_v128_or(w->o1, QW_BIT(hi, odd, 16));
 #undef QW_BIT
 }
 
@@ -84,126 +131,187 @@ QW_INLINE void qw_split_i8(v128_t v, v128_t *even, v128_t *odd) {
   *odd = wasm_i16x8_shr(v, 8);
 }
 
-/* One block of activations in the weights' order, with sum(y) in every lane when an offset is
- * taken out. */
-struct qy16 {
-  v128_t e0, o0, e1, o1, sum;
-  float d, s;
+/* The weights of the block at p (scales are read by the caller). */
+QW_INLINE struct qw16 qw_decode(const enum qw_kind kind, const uint8_t *p) {
+  struct qw16 w;
+  if (kind == QW_Q8_0) {
+    qw_split_i8(wasm_v128_load(p + 2), &w.e0, &w.o0);
+    qw_split_i8(wasm_v128_load(p + 18), &w.e1, &w.o1);
+    return w;
+  }
+  const size_t qs = kind == QW_Q4_0 ? 2 : kind == QW_Q4_1 ? 4 : kind == QW_Q5_0 ? 6 : 8;
+  const v128_t v = wasm_v128_load(p + qs), m = wasm_i16x8_splat(0x0f), m16 = wasm_i16x8_splat(0xf0);
+  w.e0 = wasm_v128_and(v, m);
+  w.e1 = wasm_v128_and(v, m16);
+  w.o0 = wasm_v128_and(wasm_u16x8_shr(v, 4), m16);
+  w.o1 = wasm_u16x8_shr(v, 12);
+  if (kind == QW_Q5_0) qw_bit4(qw_rd32(p + 2), &w);
+  if (kind == QW_Q5_1) qw_bit4(qw_rd32(p + 4), &w);
+  return w;
+}
+
+/* sum(w * y) of one block as i32x4 partial sums; y: the block's four activation vectors. */
+QW_INLINE v128_t qw_dot(const struct qw16 *w, const v128_t *y) {
+  return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w->e0, wasm_v128_load(y)),
+                                       wasm_i32x4_dot_i16x8(w->o0, wasm_v128_load(y + 1))),
+                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w->e1, wasm_v128_load(y + 2)),
+                                       wasm_i32x4_dot_i16x8(w->o1, wasm_v128_load(y + 3))));
+}
+
+/* Widened activations of T tokens x nbp blocks (nbp a multiple of 4; token t at t * nbp):
+ * q: e0, o0, e1, o1 as the weights of this kind expect them; d: d_y (over 16 for Q4/Q5); c: the
+ * per-block constant term's activation side (0 in the padding past a chunk's blocks). */
+struct qw_acts {
+  v128_t q[QW_ACT_BLOCKS][4];
+  float d[QW_ACT_BLOCKS], c[QW_ACT_BLOCKS];
 };
 
-QW_INLINE struct qy16 qw_act(const uint8_t *p, const int is_q8_1, const int want_sum) {
-  struct qy16 y;
-  const size_t qo = is_q8_1 ? 4 : 2;
-  qw_split_i8(wasm_v128_load(p + qo), &y.e0, &y.o0);
-  qw_split_i8(wasm_v128_load(p + qo + 16), &y.e1, &y.o1);
-  y.d = qw_fp16(qw_rd16(p));
-  y.s = is_q8_1 ? qw_fp16(qw_rd16(p + 2)) : 0.0f;
-  y.sum = wasm_i32x4_splat(0);
-  if (want_sum) { /* |y| <= 128: four int16 lanes' sum fits */
-    const v128_t t = wasm_i16x8_add(wasm_i16x8_add(y.e0, y.o0), wasm_i16x8_add(y.e1, y.o1));
-    v128_t s4 = wasm_i32x4_dot_i16x8(t, wasm_i16x8_splat(1));
-    s4 = wasm_i32x4_add(s4, wasm_i32x4_shuffle(s4, s4, 2, 3, 0, 1));
-    y.sum = wasm_i32x4_add(s4, wasm_i32x4_shuffle(s4, s4, 1, 0, 3, 2));
-  }
-  return y;
-}
-
-/* sum(w * y) of one block as i32x4 partial sums. */
-QW_INLINE v128_t qw_dot(const struct qw16 *w, const struct qy16 *y) {
-  return wasm_i32x4_add(
-      wasm_i32x4_add(wasm_i32x4_dot_i16x8(w->e0, y->e0), wasm_i32x4_dot_i16x8(w->o0, y->o0)),
-      wasm_i32x4_add(wasm_i32x4_dot_i16x8(w->e1, y->e1), wasm_i32x4_dot_i16x8(w->o1, y->o1)));
-}
-
-/* Lane r of the result: the sum of the four lanes of s[r]. */
-QW_INLINE v128_t qw_fold4(v128_t s0, v128_t s1, v128_t s2, v128_t s3) {
-  const v128_t a = wasm_i32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 4, 2, 6),
-                                  wasm_i32x4_shuffle(s0, s1, 1, 5, 3, 7));
-  const v128_t b = wasm_i32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 4, 2, 6),
-                                  wasm_i32x4_shuffle(s2, s3, 1, 5, 3, 7));
-  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 1, 4, 5), wasm_i32x4_shuffle(a, b, 2, 3, 6, 7));
-}
-
-/* y[t * ys + r] for R <= 4 rows and T <= 2 tokens over nb blocks. offset: the constant the
- * decoder left in (Q4_0 8, Q5_0 16). is_q8_1: activations are block_q8_1 (36 bytes) and the
- * weights' minimum is added; else block_q8_0 (34). */
-QW_INLINE void qw_tile(const int R, const int T, qw16_load_fn load, const size_t w_bb,
-                       const int offset, const int is_q8_1, int64_t nb, const uint8_t *w,
-                       size_t wrb, const uint8_t *x, size_t xrb, float *y, int64_t ys) {
-  const size_t x_bb = is_q8_1 ? 36 : 34;
-  v128_t acc[2] = {wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f)};
-  for (int64_t b = 0; b < nb; b++) {
-    struct qy16 ya[2];
-    for (int t = 0; t < T; t++)
-      ya[t] = qw_act(x + (size_t)t * xrb + (size_t)b * x_bb, is_q8_1, offset != 0);
-    v128_t s[2][4];
-    float d[4] = {0, 0, 0, 0}, m[4] = {0, 0, 0, 0};
-    for (int r = 0; r < 4; r++) {
-      if (r >= R) {
-        for (int t = 0; t < T; t++) s[t][r] = wasm_i32x4_splat(0);
+/* Blocks [0, n) of T token rows at x (row stride xrb) into a, token t at t * nbp. */
+QW_INLINE void qw_prep(const int T, const enum qw_kind kind, const uint8_t *x, size_t xrb,
+                       int64_t n, int64_t nbp, struct qw_acts *a) {
+  const int q8_1 = qw_is_q8_1(kind), off = qw_offset(kind), x16 = kind != QW_Q8_0;
+  const size_t xbb = q8_1 ? 36 : 34, qo = q8_1 ? 4 : 2;
+  for (int t = 0; t < T; t++) {
+    for (int64_t b = 0; b < nbp; b++) {
+      const int64_t i = t * nbp + b;
+      if (b >= n) {
+        a->d[i] = a->c[i] = 0.0f;
         continue;
       }
-      const struct qw16 wv = load(w + (size_t)r * wrb + (size_t)b * w_bb);
-      d[r] = wv.d;
-      m[r] = wv.m;
-      for (int t = 0; t < T; t++) s[t][r] = qw_dot(&wv, &ya[t]);
-    }
-    const v128_t d4 = wasm_f32x4_make(d[0], d[1], d[2], d[3]);
-    for (int t = 0; t < T; t++) {
-      v128_t sum = qw_fold4(s[t][0], s[t][1], s[t][2], s[t][3]);
-      if (offset) sum = wasm_i32x4_sub(sum, wasm_i32x4_mul(ya[t].sum, wasm_i32x4_splat(offset)));
-      v128_t a =
-          wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sum),
-                                                wasm_f32x4_mul(d4, wasm_f32x4_splat(ya[t].d))));
-      if (is_q8_1) {
-        const v128_t m4 = wasm_f32x4_make(m[0], m[1], m[2], m[3]);
-        a = wasm_f32x4_add(a, wasm_f32x4_mul(m4, wasm_f32x4_splat(ya[t].s)));
+      const uint8_t *p = x + (size_t)t * xrb + (size_t)b * xbb;
+      v128_t e0, o0, e1, o1;
+      qw_split_i8(wasm_v128_load(p + qo), &e0, &o0);
+      qw_split_i8(wasm_v128_load(p + qo + 16), &e1, &o1);
+      const float dy = qw_fp16(qw_rd16(p));
+      float c = q8_1 ? qw_fp16(qw_rd16(p + 2)) : 0.0f;
+      if (off) { /* |y| <= 128: four int16 lanes' sum fits */
+        const v128_t s = wasm_i16x8_add(wasm_i16x8_add(e0, o0), wasm_i16x8_add(e1, o1));
+        const v128_t s4 = wasm_i32x4_dot_i16x8(s, wasm_i16x8_splat(1));
+        const int32_t sum = wasm_i32x4_extract_lane(s4, 0) + wasm_i32x4_extract_lane(s4, 1) +
+                            wasm_i32x4_extract_lane(s4, 2) + wasm_i32x4_extract_lane(s4, 3);
+        c = -dy * (float)(off * sum);
       }
-      acc[t] = a;
+      a->q[i][0] = x16 ? wasm_i16x8_shl(e0, 4) : e0;
+      a->q[i][1] = o0;
+      a->q[i][2] = e1;
+      a->q[i][3] = x16 ? wasm_i16x8_shl(o1, 4) : o1;
+      a->d[i] = x16 ? dy * 0.0625f : dy;
+      a->c[i] = c;
     }
-  }
-  for (int t = 0; t < T; t++) {
-    float out[4];
-    wasm_v128_store(out, acc[t]);
-    for (int r = 0; r < R; r++) y[t * ys + r] = out[r];
   }
 }
 
-/* The ai_gemm_fn contract (types.h) for one block type. */
-QW_INLINE void qw_gemm(qw16_load_fn load, const size_t w_bb, const int offset, const int is_q8_1,
-                       int64_t k, const void *vw, size_t wrb, int64_t r0, int64_t r1,
-                       const void *xq, size_t xrb, int64_t n_tok, float *y, int64_t ys) {
-  const uint8_t *w = vw, *x = xq;
-  const int64_t nb = k / AI_QK;
-  for (int64_t r = r0; r < r1; r += 4) {
-    const uint8_t *wr = w + (size_t)r * wrb;
-    const int64_t rows = r1 - r < 4 ? r1 - r : 4;
-    for (int64_t t = 0; t < n_tok; t += 2) {
-      const uint8_t *xt = x + (size_t)t * xrb;
-      float *yt = y + t * ys + r;
-      const int two = t + 2 <= n_tok;
-#define QW_TILE(R)                                                              \
-  do {                                                                          \
-    if (two)                                                                    \
-      qw_tile(R, 2, load, w_bb, offset, is_q8_1, nb, wr, wrb, xt, xrb, yt, ys); \
-    else                                                                        \
-      qw_tile(R, 1, load, w_bb, offset, is_q8_1, nb, wr, wrb, xt, xrb, yt, ys); \
-  } while (0)
-      switch (rows) {
-        case 4:
-          QW_TILE(4);
-          break;
+/* Keeps the blocks of a group in order in the code that V8 emits. V8 issues a loop body's loads
+ * first and the arithmetic late, so four blocks' weights and activations (20 vectors and more)
+ * were live at once and spilled (x86 has 16 xmm registers); a store of each (block, token) result
+ * comes before the next one's loads (V8 keeps memory operations in order), and the empty asm keeps
+ * clang from moving those loads above it. One store per block and token, to the stack. */
+QW_INLINE void qw_fence(volatile v128_t *fence, v128_t v) {
+  *fence = v;
+  __asm__ volatile("" ::: "memory");
+}
+
+/* Blocks b .. b + n - 1 (n = 1..4, constant) of one row at w (block b) for T tokens: acc[t] +=
+ * the scaled block sums (one block per lane of the scale vectors, summed at the end). */
+QW_INLINE void qw_group(const int T, const enum qw_kind kind, const int n, const uint8_t *w,
+                        const struct qw_acts *a, int64_t nbp, int64_t b, v128_t *acc,
+                        volatile v128_t *fence) {
+  const size_t bb = qw_block_bytes(kind);
+  const v128_t dw = qw_fp16x4(w, bb, n);
+  v128_t dd[QW_T];
+  const v128_t *yq[QW_T];
+  for (int t = 0; t < T; t++) {
+    dd[t] = wasm_f32x4_mul(dw, wasm_v128_load(&a->d[t * nbp + b]));
+    yq[t] = a->q[t * nbp + b];
+  }
+#define QW_BLOCK(j)                                                                                \
+  if (n > (j)) {                                                                                   \
+    const struct qw16 wv = qw_decode(kind, w + (j)*bb);                                            \
+    for (int t = 0; t < T; t++) {                                                                  \
+      const v128_t s = wasm_f32x4_convert_i32x4(qw_dot(&wv, yq[t] + 4 * (j)));                     \
+      acc[t] =                                                                                     \
+          wasm_f32x4_add(acc[t], wasm_f32x4_mul(s, wasm_i32x4_shuffle(dd[t], dd[t], j, j, j, j))); \
+      qw_fence(fence, acc[t]);                                                                     \
+    }                                                                                              \
+  }
+  QW_BLOCK(0)
+  QW_BLOCK(1)
+  QW_BLOCK(2)
+  QW_BLOCK(3)
+#undef QW_BLOCK
+  if (qw_offset(kind) || qw_is_q8_1(kind)) {
+    const v128_t f = qw_is_q8_1(kind) ? qw_fp16x4(w + 2, bb, n) : dw;
+    for (int t = 0; t < T; t++)
+      acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(f, wasm_v128_load(&a->c[t * nbp + b])));
+  }
+}
+
+QW_INLINE float qw_hsum(v128_t v) {
+  v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(v, 0);
+}
+
+/* Rows [r0, r1) x T tokens (T constant), each row read once from start to end per chunk. */
+QW_INLINE void qw_pass(const int T, const enum qw_kind kind, int64_t nb, const uint8_t *w,
+                       size_t wrb, int64_t r0, int64_t r1, const uint8_t *x, size_t xrb, float *y,
+                       int64_t ys, struct qw_acts *a) {
+  const size_t bb = qw_block_bytes(kind), xbb = qw_is_q8_1(kind) ? 36 : 34;
+  const int64_t chunk = (QW_ACT_BLOCKS / T) & ~(int64_t)3;
+  for (int64_t b0 = 0; b0 < nb; b0 += chunk) {
+    const int64_t n = nb - b0 < chunk ? nb - b0 : chunk, nbp = (n + 3) & ~(int64_t)3;
+    qw_prep(T, kind, x + (size_t)b0 * xbb, xrb, n, nbp, a);
+    for (int64_t r = r0; r < r1; r++) {
+      const uint8_t *wr = w + (size_t)r * wrb + (size_t)b0 * bb;
+      v128_t acc[QW_T];
+      volatile v128_t fence;
+      for (int t = 0; t < T; t++) acc[t] = wasm_f32x4_splat(0.0f);
+      int64_t b = 0;
+      for (; b + 4 <= n; b += 4) qw_group(T, kind, 4, wr + (size_t)b * bb, a, nbp, b, acc, &fence);
+      switch (n - b) {
         case 3:
-          QW_TILE(3);
+          qw_group(T, kind, 3, wr + (size_t)b * bb, a, nbp, b, acc, &fence);
           break;
         case 2:
-          QW_TILE(2);
+          qw_group(T, kind, 2, wr + (size_t)b * bb, a, nbp, b, acc, &fence);
+          break;
+        case 1:
+          qw_group(T, kind, 1, wr + (size_t)b * bb, a, nbp, b, acc, &fence);
           break;
         default:
-          QW_TILE(1);
           break;
       }
-#undef QW_TILE
+      for (int t = 0; t < T; t++) {
+        const float s = qw_hsum(acc[t]);
+        y[t * ys + r] = b0 == 0 ? s : y[t * ys + r] + s;
+      }
+    }
+  }
+}
+
+/* The ai_gemm_fn contract (types.h) for one block type: passes of up to QW_T tokens. */
+QW_INLINE void qw_gemm(const enum qw_kind kind, int64_t k, const void *vw, size_t wrb, int64_t r0,
+                       int64_t r1, const void *xq, size_t xrb, int64_t n_tok, float *y,
+                       int64_t ys) {
+  const uint8_t *w = vw, *x = xq;
+  const int64_t nb = k / AI_QK;
+  struct qw_acts a;
+  for (int64_t t = 0; t < n_tok; t += QW_T) {
+    const uint8_t *xt = x + (size_t)t * xrb;
+    float *yt = y + t * ys;
+    switch (n_tok - t < QW_T ? n_tok - t : QW_T) {
+      case 1:
+        qw_pass(1, kind, nb, w, wrb, r0, r1, xt, xrb, yt, ys, &a);
+        break;
+      case 2:
+        qw_pass(2, kind, nb, w, wrb, r0, r1, xt, xrb, yt, ys, &a);
+        break;
+      case 3:
+        qw_pass(3, kind, nb, w, wrb, r0, r1, xt, xrb, yt, ys, &a);
+        break;
+      default:
+        qw_pass(4, kind, nb, w, wrb, r0, r1, xt, xrb, yt, ys, &a);
+        break;
     }
   }
 }

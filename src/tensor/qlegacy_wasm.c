@@ -1,7 +1,7 @@
 /* WebAssembly SIMD128 kernels of the 32-element block types: the Q8_0 / Q8_1 activation
- * quantizers (byte-identical to the references in q8_0.c and q8_1.c) and the block decoders that
- * qgemm_wasm.h turns into vec_dot and gemm for Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 weights. Block
- * layouts are documented in quants.h and each type's file. */
+ * quantizers (byte-identical to the references in q8_0.c and q8_1.c), and vec_dot and gemm for
+ * Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 weights from qgemm_wasm.h's driver. Block layouts are documented
+ * in quants.h and each type's file. */
 #ifdef __wasm_simd128__
 
 #include <assert.h>
@@ -78,77 +78,32 @@ void ai_quantize_q8_1_simd128(const float *x, void *vy, int64_t n) {
   }
 }
 
-/* ---- block decoders ------------------------------------------------------------------------ */
-
-QW_INLINE struct qw16 load_q4_0(const uint8_t *p) { /* (q - 8) * d: offset 8 */
-  struct qw16 w;
-  qw_nibbles(p + 2, &w);
-  w.d = qw_fp16(qw_rd16(p));
-  w.m = 0.0f;
-  return w;
-}
-
-QW_INLINE struct qw16 load_q4_1(const uint8_t *p) { /* q * d + m */
-  struct qw16 w;
-  qw_nibbles(p + 4, &w);
-  w.d = qw_fp16(qw_rd16(p));
-  w.m = qw_fp16(qw_rd16(p + 2));
-  return w;
-}
-
-QW_INLINE struct qw16 load_q5_0(const uint8_t *p) { /* (q - 16) * d, q = nibble | bit << 4 */
-  struct qw16 w;
-  qw_nibbles(p + 6, &w);
-  qw_bit4(qw_rd32(p + 2), &w);
-  w.d = qw_fp16(qw_rd16(p));
-  w.m = 0.0f;
-  return w;
-}
-
-QW_INLINE struct qw16 load_q5_1(const uint8_t *p) { /* q * d + m */
-  struct qw16 w;
-  qw_nibbles(p + 8, &w);
-  qw_bit4(qw_rd32(p + 4), &w);
-  w.d = qw_fp16(qw_rd16(p));
-  w.m = qw_fp16(qw_rd16(p + 2));
-  return w;
-}
-
-QW_INLINE struct qw16 load_q8_0(const uint8_t *p) {
-  struct qw16 w;
-  qw_split_i8(wasm_v128_load(p + 2), &w.e0, &w.o0);
-  qw_split_i8(wasm_v128_load(p + 18), &w.e1, &w.o1);
-  w.d = qw_fp16(qw_rd16(p));
-  w.m = 0.0f;
-  return w;
-}
-
-/* ---- gemm and vec_dot ---------------------------------------------------------------------- */
+/* ---- gemm and vec_dot (qgemm_wasm.h) -------------------------------------------------------- */
 
 void ai_gemm_q4_0_q8_0_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q4_0, 18, 8, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(QW_Q4_0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 void ai_gemm_q4_1_q8_1_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q4_1, 20, 0, 1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(QW_Q4_1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 void ai_gemm_q5_0_q8_0_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q5_0, 22, 16, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(QW_Q5_0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 void ai_gemm_q5_1_q8_1_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q5_1, 24, 0, 1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(QW_Q5_1, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 void ai_gemm_q8_0_q8_0_simd128(int64_t k, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                                const void *xq, size_t xq_row_bytes, int64_t n_tok, float *y,
                                int64_t y_stride) {
-  qw_gemm(load_q8_0, 34, 0, 0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
+  qw_gemm(QW_Q8_0, k, w, w_row_bytes, r0, r1, xq, xq_row_bytes, n_tok, y, y_stride);
 }
 
 void ai_dot_q4_0_q8_0_simd128(int64_t n, float *s, const void *x, const void *y) {
