@@ -88,20 +88,21 @@ QW_INLINE float qw_fp16(uint16_t h) {
 }
 
 /* The same for the halves at p, p + stride, ... of the first n (1..4, constant) lanes; lanes past
- * n are 0. Infinities and NaNs get an all-ones exponent (the multiply left 143 there). */
+ * n are 0. Sign-extended to 32 bits and shifted left by 13, a half has its sign in bit 31 and its
+ * exponent and mantissa in bits 27..13 (bits 30..28 are copies of the sign, masked off). An
+ * infinity or NaN leaves the multiply at 2^16 or more (finite halves stay below 65520), and gets
+ * an all-ones exponent. */
 QW_INLINE v128_t qw_fp16x4(const uint8_t *p, const size_t stride, const int n) {
   v128_t h = wasm_i32x4_splat(0);
   h = wasm_v128_load16_lane(p, h, 0);
   if (n > 1) h = wasm_v128_load16_lane(p + stride, h, 1);
   if (n > 2) h = wasm_v128_load16_lane(p + 2 * stride, h, 2);
   if (n > 3) h = wasm_v128_load16_lane(p + 3 * stride, h, 3);
-  h = wasm_i32x4_extend_low_i16x8(h); /* sign-extended: bit 31 is the sign */
-  const v128_t bits = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
+  const v128_t bits = wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_low_i16x8(h), 13),
+                                    wasm_i32x4_splat((int32_t)0x8fffe000));
   const v128_t f = wasm_f32x4_mul(bits, wasm_f32x4_splat(0x1p112f));
-  const v128_t inf = wasm_v128_and(wasm_i32x4_gt(bits, wasm_i32x4_splat(0x0f7fffff)),
-                                   wasm_i32x4_splat(0x7f800000));
-  const v128_t sign = wasm_v128_and(h, wasm_i32x4_splat(INT32_MIN));
-  return wasm_v128_or(wasm_v128_or(f, inf), sign);
+  const v128_t big = wasm_f32x4_ge(wasm_f32x4_abs(f), wasm_f32x4_splat(0x1p16f));
+  return wasm_v128_or(f, wasm_v128_and(big, wasm_i32x4_splat(0x7f800000)));
 }
 
 /* One decoded weight block: lane i of e0, o0, e1, o1 holds elements 2i, 2i + 1, 16 + 2i and
@@ -201,6 +202,15 @@ QW_INLINE void qw_prep(const int T, const enum qw_kind kind, const uint8_t *x, s
   }
 }
 
+/* Lane j of the result: the sum of the four lanes of s_j (shuffles of the shufps kind). */
+QW_INLINE v128_t qw_fold4(v128_t s0, v128_t s1, v128_t s2, v128_t s3) {
+  const v128_t a = wasm_i32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 2, 4, 6),
+                                  wasm_i32x4_shuffle(s0, s1, 1, 3, 5, 7));
+  const v128_t b = wasm_i32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 2, 4, 6),
+                                  wasm_i32x4_shuffle(s2, s3, 1, 3, 5, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
+}
+
 /* Keeps the blocks of a group in order in the code that V8 emits. V8 issues a loop body's loads
  * first and the arithmetic late, so four blocks' weights and activations (20 vectors and more)
  * were live at once and spilled (x86 has 16 xmm registers); a store of each (block, token) result
@@ -224,6 +234,16 @@ QW_INLINE void qw_group(const int T, const enum qw_kind kind, const int n, const
     dd[t] = wasm_f32x4_mul(dw, wasm_v128_load(&a->d[t * nbp + b]));
     yq[t] = a->q[t * nbp + b];
   }
+  if (T == 1 && n == 4) { /* one token: four blocks' sums folded into the lanes of one vector */
+    v128_t s[4];
+    for (int j = 0; j < 4; j++) {
+      const struct qw16 wv = qw_decode(kind, w + j * bb);
+      s[j] = qw_dot(&wv, yq[0] + 4 * j);
+      qw_fence(fence, s[j]);
+    }
+    const v128_t sum = qw_fold4(s[0], s[1], s[2], s[3]);
+    acc[0] = wasm_f32x4_add(acc[0], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sum), dd[0]));
+  } else {
 #define QW_BLOCK(j)                                                                                \
   if (n > (j)) {                                                                                   \
     const struct qw16 wv = qw_decode(kind, w + (j)*bb);                                            \
@@ -234,11 +254,12 @@ QW_INLINE void qw_group(const int T, const enum qw_kind kind, const int n, const
       qw_fence(fence, acc[t]);                                                                     \
     }                                                                                              \
   }
-  QW_BLOCK(0)
-  QW_BLOCK(1)
-  QW_BLOCK(2)
-  QW_BLOCK(3)
+    QW_BLOCK(0)
+    QW_BLOCK(1)
+    QW_BLOCK(2)
+    QW_BLOCK(3)
 #undef QW_BLOCK
+  }
   if (qw_offset(kind) || qw_is_q8_1(kind)) {
     const v128_t f = qw_is_q8_1(kind) ? qw_fp16x4(w + 2, bb, n) : dw;
     for (int t = 0; t < T; t++)

@@ -7,6 +7,9 @@
 #include "tensor/fp.h"
 #include "tensor/quants.h"
 #include "tensor/types.h"
+#ifdef __wasm_simd128__
+#include "tensor/qgemm_wasm.h"
+#endif
 
 /* Variant vs reference, relative to sum |w_i x_i|: f32 accumulation in a few lanes against the
  * reference's double sum (about sqrt(k) * 2^-24 per lane sum). vdpbf16ps also flushes denormal
@@ -144,12 +147,36 @@ static void test_tables(void) {
   }
 }
 
+#ifdef __wasm_simd128__
+/* The SIMD128 gemm's fp16 scale conversions (qgemm_wasm.h), four lanes and scalar, against
+ * ai_fp16_to_fp32 bit for bit on every half: subnormals, infinities and NaN payloads included. */
+static void test_wasm_fp16(void) {
+  int bad = 0;
+  for (uint32_t h = 0; h < 65536; h++) {
+    uint8_t p[8] = {0};
+    const uint16_t h4[4] = {(uint16_t)h, (uint16_t)(h ^ 0x8000u), (uint16_t)(h + 1), 0};
+    memcpy(p, h4, sizeof h4);
+    const v128_t v = qw_fp16x4(p, 2, 3);
+    const float got[4] = {wasm_f32x4_extract_lane(v, 0), wasm_f32x4_extract_lane(v, 1),
+                          wasm_f32x4_extract_lane(v, 2), wasm_f32x4_extract_lane(v, 3)};
+    for (int l = 0; l < 4; l++) {
+      if (ai_f32_to_bits(got[l]) != ai_f32_to_bits(ai_fp16_to_fp32(h4[l]))) bad++;
+    }
+    if (ai_f32_to_bits(qw_fp16(h4[0])) != ai_f32_to_bits(ai_fp16_to_fp32(h4[0]))) bad++;
+  }
+  CHECK_EQ(bad, 0);
+}
+#endif
+
 int main(void) {
   seed = 20261124;
   const char *env = getenv("AI_TEST_SEED");
   if (env != NULL) seed = strtoull(env, NULL, 10);
   printf("seed %llu, isa %s\n", (unsigned long long)seed, ai_isa_name(ai_isa_detect()));
   test_tables();
+#ifdef __wasm_simd128__
+  test_wasm_fp16();
+#endif
 #if defined(__x86_64__)
   /* Both AVX-512 BF16 gemms, whichever of them the table picks on this CPU. */
   if (ai_isa_detect() == AI_ISA_AVX512) {
