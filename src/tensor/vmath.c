@@ -24,6 +24,10 @@ void ai_gelu_ref(const float *x, float *y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
 }
 
+void ai_silu_mul_ref(const float *g, const float *u, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+
 /* ---- x86 ----------------------------------------------------------------------------------- */
 
 #if defined(__x86_64__)
@@ -123,6 +127,16 @@ AI_TARGET_AVX512 void ai_gelu_avx512(const float *x, float *y, int64_t n) {
   }
 }
 
+AI_TARGET_AVX512 void ai_silu_mul_avx512(const float *g, const float *u, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+    const __m512 vg = _mm512_maskz_loadu_ps(m, g + i), vu = _mm512_maskz_loadu_ps(m, u + i);
+    const __m512 e = exp512(_mm512_sub_ps(_mm512_setzero_ps(), vg));
+    _mm512_mask_storeu_ps(
+        y + i, m, _mm512_div_ps(_mm512_mul_ps(vg, vu), _mm512_add_ps(_mm512_set1_ps(1.0f), e)));
+  }
+}
+
 AI_TARGET_AVX2 static inline __m256 exp256(__m256 x) {
   x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LO)), _mm256_set1_ps(EXP_HI));
   __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(LOG2E)),
@@ -203,13 +217,32 @@ AI_TARGET_AVX2 void ai_gelu_avx2(const float *x, float *y, int64_t n) {
     memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));
   }
 }
+AI_TARGET_AVX2 static inline __m256 silu_mul256(__m256 g, __m256 u) {
+  const __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), g));
+  return _mm256_div_ps(_mm256_mul_ps(g, u), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+AI_TARGET_AVX2 void ai_silu_mul_avx2(const float *g, const float *u, float *y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, silu_mul256(_mm256_loadu_ps(g + i), _mm256_loadu_ps(u + i)));
+  if (i < n) {
+    float bg[8] = {0}, bu[8] = {0};
+    memcpy(bg, g + i, (size_t)(n - i) * sizeof(float));
+    memcpy(bu, u + i, (size_t)(n - i) * sizeof(float));
+    _mm256_storeu_ps(bg, silu_mul256(_mm256_loadu_ps(bg), _mm256_loadu_ps(bu)));
+    memcpy(y + i, bg, (size_t)(n - i) * sizeof(float));
+  }
+}
 #endif
 
 void ai_vmath_kernels_get(enum ai_isa isa, struct ai_vmath_kernels *out) {
-  *out = (struct ai_vmath_kernels){ai_softmax_exp_ref, ai_gelu_ref};
+  *out = (struct ai_vmath_kernels){ai_softmax_exp_ref, ai_gelu_ref, ai_silu_mul_ref};
 #if defined(__x86_64__)
-  if (isa == AI_ISA_AVX512) *out = (struct ai_vmath_kernels){ai_softmax_exp_avx512, ai_gelu_avx512};
-  if (isa == AI_ISA_AVX2) *out = (struct ai_vmath_kernels){ai_softmax_exp_avx2, ai_gelu_avx2};
+  if (isa == AI_ISA_AVX512)
+    *out = (struct ai_vmath_kernels){ai_softmax_exp_avx512, ai_gelu_avx512, ai_silu_mul_avx512};
+  if (isa == AI_ISA_AVX2)
+    *out = (struct ai_vmath_kernels){ai_softmax_exp_avx2, ai_gelu_avx2, ai_silu_mul_avx2};
 #else
   (void)isa;
 #endif

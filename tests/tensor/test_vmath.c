@@ -1,6 +1,6 @@
 /* vmath kernels: the references against double-precision exp/erf, and every x86 variant this CPU
  * runs against the reference at odd lengths (tails of every size), including large negative
- * inputs (exp underflow) and |x| up to 10 for GELU. */
+ * inputs (exp underflow), |x| up to 10 for GELU and 100 for SwiGLU. */
 #include <math.h>
 
 #include "check.h"
@@ -34,6 +34,21 @@ static void check_variant(const struct ai_vmath_kernels *k, const char *name, ui
       double g = 0.5 * x[i] * (1.0 + erf(x[i] / sqrt(2.0)));
       CHECK_NEAR(a[i], g, 1e-6 * (1 + fabs(g)));
       CHECK_NEAR(b[i], g, 2e-6 * (1 + fabs(x[i])));
+    }
+  }
+  /* SwiGLU at odd lengths, |g| up to 100 (exp overflow and underflow), in place over g. */
+  for (int64_t n = 1; n <= 70; n += 3) {
+    float g[70], u[70], a[70], b[70];
+    for (int64_t i = 0; i < n; i++)
+      g[i] = 20.0f * check_rand_f32(&state), u[i] = 3.0f * check_rand_f32(&state);
+    if (n > 5) g[4] = -100.0f, g[5] = 100.0f;
+    ai_silu_mul_ref(g, u, a, n);
+    memcpy(b, g, sizeof g);
+    k->silu_mul(b, u, b, n);
+    for (int64_t i = 0; i < n; i++) {
+      double want = (double)g[i] / (1.0 + exp(-(double)g[i])) * u[i];
+      CHECK_NEAR(a[i], want, 1e-6 * (1 + fabs(want)));
+      CHECK_NEAR(b[i], want, 1e-6 * (1 + fabs(want)));
     }
   }
   /* GELU in place, and at points: 0, +-1, large |x|. */

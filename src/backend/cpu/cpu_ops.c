@@ -1,6 +1,7 @@
 /* The CPU backend's light ops: embedding lookup, RMSNorm, RoPE, KV-cache store, SwiGLU, add,
  * LayerNorm and GELU. Each costs microseconds per token, less than waking the pool would, so
- * they run on the calling thread; GELU alone, whose erf costs tens of cycles, uses the pool.
+ * they run on the calling thread; GELU and SwiGLU, whose erf and exp cost tens of cycles, use the
+ * pool for more than one row.
  * Formulas follow llama.cpp's ggml-cpu ops.cpp, which our parity tests compare against through
  * transformers' outputs. */
 #include <assert.h>
@@ -80,16 +81,6 @@ void ai_cpu_kv_store(void *vctx, const struct ai_tensor *src, const struct ai_te
              (size_t)head_dim * sizeof(float));
 }
 
-void ai_cpu_silu_mul(void *vctx, const struct ai_tensor *gate, const struct ai_tensor *up,
-                     const struct ai_tensor *dst) {
-  (void)vctx;
-  for (int64_t t = 0; t < gate->ne[1]; t++) {
-    const float *g = ai_tensor_row(gate, t, 0, 0), *u = ai_tensor_row(up, t, 0, 0);
-    float *o = ai_tensor_row(dst, t, 0, 0);
-    for (int64_t i = 0; i < gate->ne[0]; i++) o[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
-  }
-}
-
 void ai_cpu_add(void *vctx, const struct ai_tensor *a, const struct ai_tensor *b,
                 const struct ai_tensor *dst) {
   (void)vctx;
@@ -117,24 +108,44 @@ void ai_cpu_layer_norm(void *vctx, const struct ai_tensor *x, const struct ai_te
   }
 }
 
-struct gelu_task {
-  const struct ai_tensor *x, *dst;
-  ai_gelu_fn fn;
+/* GELU and SwiGLU: erf and exp cost tens of cycles, and a prompt's or Whisper encoder's
+ * feed-forward activations are millions of elements, so rows are split over the threads (one row, a
+ * decode step's, runs on the calling thread: less than waking the pool would cost). up is NULL for
+ * GELU. */
+struct activation_task {
+  const struct ai_tensor *x, *up, *dst;
+  const struct ai_vmath_kernels *vmath;
 };
 
-/* Columns are split over threads: erf costs tens of cycles, and the encoder's feed-forward
- * activations are millions of elements. */
-static void gelu_task_run(int ith, int nth, void *arg) {
-  const struct gelu_task *g = arg;
-  int64_t t0, t1;
-  ai_cpu_split(g->x->ne[1], ith, nth, 1, &t0, &t1);
-  for (int64_t t = t0; t < t1; t++)
-    g->fn(ai_tensor_row(g->x, t, 0, 0), ai_tensor_row(g->dst, t, 0, 0), g->x->ne[0]);
+static void activation_task_run(int ith, int nth, void *arg) {
+  const struct activation_task *a = arg;
+  int64_t t0, t1, n = a->x->ne[0];
+  ai_cpu_split(a->x->ne[1], ith, nth, 1, &t0, &t1);
+  for (int64_t t = t0; t < t1; t++) {
+    float *out = ai_tensor_row(a->dst, t, 0, 0);
+    if (a->up)
+      a->vmath->silu_mul(ai_tensor_row(a->x, t, 0, 0), ai_tensor_row(a->up, t, 0, 0), out, n);
+    else
+      a->vmath->gelu(ai_tensor_row(a->x, t, 0, 0), out, n);
+  }
+}
+
+static void activation(struct cpu_ctx *ctx, const struct ai_tensor *x, const struct ai_tensor *up,
+                       const struct ai_tensor *dst) {
+  assert(x->type == AI_TYPE_F32 && dst->type == AI_TYPE_F32 && x->ne[0] == dst->ne[0]);
+  struct activation_task a = {x, up, dst, &ctx->vmath};
+  if (x->ne[1] == 1) {
+    activation_task_run(0, 1, &a);
+  } else {
+    ai_threadpool_run(ctx->pool, activation_task_run, &a);
+  }
 }
 
 void ai_cpu_gelu(void *vctx, const struct ai_tensor *x, const struct ai_tensor *dst) {
-  struct cpu_ctx *ctx = vctx;
-  assert(x->type == AI_TYPE_F32 && dst->type == AI_TYPE_F32 && x->ne[0] == dst->ne[0]);
-  struct gelu_task g = {x, dst, ctx->vmath.gelu};
-  ai_threadpool_run(ctx->pool, gelu_task_run, &g);
+  activation(vctx, x, NULL, dst);
+}
+
+void ai_cpu_silu_mul(void *vctx, const struct ai_tensor *gate, const struct ai_tensor *up,
+                     const struct ai_tensor *dst) {
+  activation(vctx, gate, up, dst);
 }
