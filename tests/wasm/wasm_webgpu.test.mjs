@@ -2,11 +2,13 @@
 // src/backend/webgpu/wgpu_wasm.c) run by web/bin/anyinfer-wasm.mjs with `--backend webgpu` on the
 // npm `webgpu` package (Dawn) over SwiftShader gives the native CPU CLI's greedy token ids and
 // text on the fixture models, and really ran on the GPU (the runner names the adapter and counts
-// dispatches; no CPU fallback warning). `info --devices` names the adapter. Without JSPI it falls
-// back to the wasm CPU and says why. The bridge is complete: every entry of AI_WGPU_FUNCTIONS has
+// dispatches; no CPU fallback warning), and so does createEngine (web/src, anyinfer-web.wasm) given
+// the package's GPU object. `info --devices` names the adapter. Without JSPI it falls back to the
+// wasm CPU and says why. The bridge is complete: every entry of AI_WGPU_FUNCTIONS has
 // its host_ function in wgpu_wasm.c, every "webgpu" import of the modules has a JS
 // implementation in web/src/webgpu.js and every JS one is imported; anyinfer.wasm imports WASI
 // alone; each module stays under the 1.5 MB budget.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -81,6 +83,32 @@ try {
               !/using the CPU backend/.test(w.stderr), `${what}: not on WebGPU: ${w.stderr}`);
     }
   }
+
+  // The web engine in Node 26 with the npm package's GPU object.
+  const engineUrl = new URL('../../web/src/engine.js', import.meta.url).href;
+  const script = `
+    import { create } from 'webgpu';
+    import { createEngine } from '${engineUrl}';
+    const engine = await createEngine({ model: new URL('file://${dir}/qwen2-q4_0.gguf'), cache: false,
+                                        gpu: create([]) });
+    const c = await engine.completions.create({ prompt: 'Hello there', max_tokens: 8, temperature: 0 });
+    await engine.unload();
+    console.log(JSON.stringify({ backend: engine.backend, note: engine.backendNote, text: c.choices[0].text,
+                                 ids: c.x_anyinfer.token_ids.join(' ') }));`;
+  const r = spawnSync(jspiNode, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8',
+                                                                        timeout: 300000 });
+  let got = {};
+  try {
+    got = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  } catch {
+    t.check(false, `createEngine in Node 26: exit ${r.status}: ${r.stdout} ${r.stderr}`);
+  }
+  const hello = ['run', '-m', 'qwen2-q4_0.gguf', '-p', 'Hello there', '-n', '8', '--temp', '0'];
+  t.check(got.backend === 'webgpu' && /^WebGPU: .*swiftshader/i.test(got.note),
+          `createEngine in Node 26: backend ${got.backend} (${got.note})`);
+  t.check(got.ids === String(native([...hello, '--ids'], { cwd: dir }).stdout).trim() &&
+          got.text === String(native(hello, { cwd: dir }).stdout).replace(/\n$/, ''),
+          `createEngine in Node 26: ${got.ids} ${JSON.stringify(got.text)}`);
 
   // No JSPI (this Node, told not to switch): the CPU, saying why, with the same tokens.
   const args = ['run', '-m', 'qwen2-q4_0.gguf', '-p', 'Hello', '-n', '4', '--temp', '0', '--ids'];

@@ -52,14 +52,17 @@ export function createWebgpuHost({ gpu, name = 'navigator.gpu', unavailable = ''
   const stagedLimits = {}, stagedFeatures = [], stagedEntries = [];
   const stats = { adapter: '', dispatches: 0, submits: 0 };
 
-  const str = (ptr, len) => (len > 0 ? dec.decode(new Uint8Array(memory.buffer, ptr, len)) : '');
+  // Views of wasm memory: pointers and sizes arrive as i32 (negative past 2 GiB), so >>> 0.
+  const bytesAt = (ptr, len) => new Uint8Array(memory.buffer, ptr >>> 0, len >>> 0);
+  const wordsAt = (ptr, n) => new Uint32Array(memory.buffer, ptr >>> 0, n >>> 0);
+  const str = (ptr, len) => (len > 0 ? dec.decode(bytesAt(ptr, len)) : '');
   const writeStr = (ptr, cap, s) => {
     if (cap <= 0) return 0;
     const b = enc.encode(s);
     const n = Math.min(b.length, cap - 1);
-    const m = new Uint8Array(memory.buffer);
-    m.set(b.subarray(0, n), ptr);
-    m[ptr + n] = 0;
+    const m = bytesAt(ptr, n + 1);
+    m.set(b.subarray(0, n));
+    m[n] = 0;
     return n;
   };
 
@@ -119,7 +122,7 @@ export function createWebgpuHost({ gpu, name = 'navigator.gpu', unavailable = ''
     next_callback(cbPtr, msgPtr, cap) {
       const cb = queue.shift();
       if (!cb) return -1;
-      const v = new DataView(memory.buffer, cbPtr, 4 * CB_WORDS);
+      const v = new DataView(memory.buffer, cbPtr >>> 0, 4 * CB_WORDS);
       [cb.kind, cb.fn, cb.u1, cb.u2, cb.status, cb.value ?? 0].forEach((x, i) =>
         v.setUint32(4 * i, x >>> 0, true));
       return writeStr(msgPtr, cap, cb.msg ?? '');
@@ -219,7 +222,7 @@ export function createWebgpuHost({ gpu, name = 'navigator.gpu', unavailable = ''
       get(p).setPipeline(get(pipeline));
     },
     set_bind_group(p, index, group, offsets, n) {
-      if (n > 0) get(p).setBindGroup(index, get(group), new Uint32Array(memory.buffer, offsets, n).slice());
+      if (n > 0) get(p).setBindGroup(index, get(group), wordsAt(offsets, n).slice());
       else get(p).setBindGroup(index, get(group));
     },
     dispatch(p, x, y, z) {
@@ -235,10 +238,10 @@ export function createWebgpuHost({ gpu, name = 'navigator.gpu', unavailable = ''
     finish: (e) => put(get(e).finish()),
     submit(q, ids, n) {
       stats.submits++;
-      get(q).submit([...new Uint32Array(memory.buffer, ids, n)].map(get));
+      get(q).submit([...wordsAt(ids, n)].map(get));
     },
     write_buffer(q, b, offset, data, size) {
-      get(q).writeBuffer(get(b), offset, new Uint8Array(memory.buffer, data, size));
+      get(q).writeBuffer(get(b), offset, bytesAt(data, size));
     },
     work_done(q, fn, u1, u2, mode) {
       const p = get(q).onSubmittedWorkDone().then(() => ({ status: SUCCESS, value: 0, msg: '' }));
@@ -251,13 +254,12 @@ export function createWebgpuHost({ gpu, name = 'navigator.gpu', unavailable = ''
     },
     read_mapped(b, offset, size, dst) {
       try {
-        const src = new Uint8Array(get(b).getMappedRange(offset, size));
-        new Uint8Array(memory.buffer).set(src, dst);
+        bytesAt(dst, size).set(new Uint8Array(get(b).getMappedRange(offset, size >>> 0)));
       } catch {
         return 0; // not mapped there
       }
       if (!ranges.has(b)) ranges.set(b, []);
-      ranges.get(b).push(dst);
+      ranges.get(b).push(dst >>> 0);
       return 1;
     },
     take_range(b) {
