@@ -178,7 +178,9 @@ static void deliver_callbacks(void) {
   }
 }
 
-/* Waits (timeout 0: checks) until one of the futures completes, then runs the queued callbacks. */
+/* Returns when one of the futures has completed (marked so), then runs the queued callbacks.
+ * Timeout 0 only checks; any other timeout waits without limit, for the first future given
+ * when none has completed yet (the backend waits for one future at a time). */
 static WGPUEnum host_wgpuInstanceWaitAny(WGPUInstance i, size_t n, WGPUFutureWaitInfo *w,
                                          uint64_t timeout_ns) {
   (void)i;
