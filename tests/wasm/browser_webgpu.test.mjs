@@ -2,9 +2,10 @@
 // (--enable-unsafe-webgpu --use-webgpu-adapter=swiftshader): createEngine on a fixture model picks
 // WebGPU by itself, names the adapter, and its greedy completion has the native CPU CLI's token
 // ids and text, on the page's thread and in a Web Worker; backend: 'cpu' gives the same on the wasm
-// CPU. The page is served by request interception (http://localhost counts as a secure context,
+// CPU. The demo page shows the WebGPU adapter as its backend (screenshot:
+// $ANYINFER_BUILD/artifacts/browser_webgpu.png). The page is served by request interception (http://localhost counts as a secure context,
 // which WebGPU needs).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildWasm, launchChromium, makeCounter, native, root } from './lib.mjs';
@@ -17,7 +18,8 @@ if (!process.env.ANYINFER_BIN) {
 buildWasm();
 
 const BASE = 'http://localhost:8123';
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const TYPES = { '.html': 'text/html', '.css': 'text/css', '.js': 'text/javascript',
+                '.wasm': 'application/wasm' };
 const dir = mkdtempSync(path.join(tmpdir(), 'anyinfer-browser-webgpu-'));
 let browser;
 try {
@@ -37,7 +39,8 @@ try {
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.route(`${BASE}/**`, (route) => {
-    const rel = decodeURIComponent(new URL(route.request().url()).pathname);
+    const { pathname } = new URL(route.request().url());
+    const rel = decodeURIComponent(pathname) + (pathname.length > 1 && pathname.endsWith('/') ? 'index.html' : '');
     const file = rel === '/' ? null : rel.startsWith('/models/') ? path.join(dir, path.basename(rel))
       : /^\/(web|build-wasm)\//.test(rel) && !rel.includes('..') ? path.join(root, rel) : undefined;
     if (file === null) return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>t</title>' });
@@ -68,6 +71,14 @@ try {
     t.check(r.ids === nativeIds, `${what}: ids '${r.ids}', native '${nativeIds}'`);
     t.check(r.text === nativeText, `${what}: text ${JSON.stringify(r.text)}, native ${JSON.stringify(nativeText)}`);
   }
+
+  await page.goto(`${BASE}/web/demo/?model=${encodeURIComponent('/models/qwen2-q4_0.gguf')}`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 120000 });
+  const shown = await page.textContent('#backend');
+  t.check(/^backend: WebGPU: .*swiftshader/i.test(shown), `demo page backend: '${shown}'`);
+  const shotDir = path.join(process.env.ANYINFER_BUILD ?? path.join(root, 'build'), 'artifacts');
+  mkdirSync(shotDir, { recursive: true });
+  await page.screenshot({ path: path.join(shotDir, 'browser_webgpu.png') });
   t.check(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
 } catch (e) {
   t.check(false, `${e.stack ?? e}`);

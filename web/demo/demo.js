@@ -52,8 +52,7 @@ async function load(model) {
     setStatus(`Model ready in ${secs} s${m.fromCache ? ' (from the cache, no download)' : ''}.`);
     ui.info.textContent = `${m.name} · ${m.architecture} · ${m.type} · ${mib(m.fileBytes)} · ` +
       `${(m.parameters / 1e6).toFixed(1)} M parameters · context ${m.context}`;
-    ui.backend.textContent = `backend: ${engine.backend === 'webgpu' ? 'WebGPU' : 'CPU'}` +
-      `${ui.useWorker.checked ? ' (worker)' : ''} — ${engine.backendNote}`;
+    ui.backend.textContent = `backend: ${engine.backendNote}${ui.useWorker.checked ? ' · worker' : ''}`;
     ui.backend.dataset.backend = engine.backend;
     document.body.dataset.ready = 'true';
     const isWhisper = m.architecture === 'whisper';
