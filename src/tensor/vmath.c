@@ -1,6 +1,7 @@
-/* Softmax exponentials and GELU over float rows (see vmath.h): references, then AVX-512 and AVX2.
- * A tail shorter than one vector runs through masked (AVX-512) or scalar-copied (AVX2) lanes of
- * the same polynomial, so a row's result does not depend on where the vector boundary falls. */
+/* Softmax exponentials, GELU and SiLU * up over float rows (see vmath.h): references, then AVX-512,
+ * AVX2 and WebAssembly SIMD128. A tail shorter than one vector runs through masked (AVX-512) or
+ * scalar-copied (AVX2, SIMD128) lanes of the same polynomial, so a row's result does not depend on
+ * where the vector boundary falls. */
 #include "tensor/vmath.h"
 
 #include <math.h>
@@ -28,13 +29,7 @@ void ai_silu_mul_ref(const float *g, const float *u, float *y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
 }
 
-/* ---- x86 ----------------------------------------------------------------------------------- */
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-
-#define AI_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
-#define AI_TARGET_AVX2   __attribute__((target("avx2,fma")))
+/* ---- polynomial constants (x86 and SIMD128 variants) --------------------------------------- */
 
 /* Cephes expf constants: exp(x) = 2^n exp(r), n = round(x log2 e), r = x - n ln2 (in two parts),
  * exp(r) = 1 + r + r^2 (p0 r^5 + ... + p5). Inputs below -87.3 give 0. */
@@ -57,6 +52,14 @@ void ai_silu_mul_ref(const float *g, const float *u, float *y, int64_t n) {
 #define ERF_A3 1.421413741f
 #define ERF_A4 (-1.453152027f)
 #define ERF_A5 1.061405429f
+
+/* ---- x86 ----------------------------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AI_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
+#define AI_TARGET_AVX2   __attribute__((target("avx2,fma")))
 
 AI_TARGET_AVX512 static inline __m512 exp512(__m512 x) {
   x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(EXP_LO)), _mm512_set1_ps(EXP_HI));
@@ -236,6 +239,119 @@ AI_TARGET_AVX2 void ai_silu_mul_avx2(const float *g, const float *u, float *y, i
 }
 #endif
 
+/* ---- WebAssembly SIMD128 (no FMA: multiply, then add) --------------------------------------- */
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+
+static inline v128_t exp128(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(EXP_LO)), wasm_f32x4_splat(EXP_HI));
+  const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(LOG2E)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(LN2_HI)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(LN2_LO)));
+  v128_t p = wasm_f32x4_splat(EXP_P0);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(EXP_P1));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(EXP_P2));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(EXP_P3));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(EXP_P4));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(EXP_P5));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)),
+                     wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
+  /* 2^n: n + 127 into the exponent field (n is in [-126, 128) after the clamp) */
+  const v128_t e =
+      wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, e);
+}
+
+static inline v128_t gelu128(v128_t x) {
+  const v128_t z = wasm_f32x4_mul(x, wasm_f32x4_splat(0.70710678118654752f));
+  const v128_t az = wasm_f32x4_abs(z);
+  const v128_t t = wasm_f32x4_div(
+      wasm_f32x4_splat(1.0f),
+      wasm_f32x4_add(wasm_f32x4_mul(az, wasm_f32x4_splat(ERF_P)), wasm_f32x4_splat(1.0f)));
+  v128_t p = wasm_f32x4_add(wasm_f32x4_mul(t, wasm_f32x4_splat(ERF_A5)), wasm_f32x4_splat(ERF_A4));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(ERF_A3));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(ERF_A2));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(ERF_A1));
+  p = wasm_f32x4_mul(p, t);
+  const v128_t e = exp128(wasm_f32x4_neg(wasm_f32x4_mul(az, az)));
+  const v128_t erf_z =
+      wasm_v128_or(wasm_f32x4_sub(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(p, e)),
+                   wasm_v128_and(z, wasm_i32x4_splat(INT32_MIN))); /* the sign of z */
+  return wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(0.5f), x),
+                        wasm_f32x4_add(wasm_f32x4_splat(1.0f), erf_z));
+}
+
+static float hsum128(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
+         wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+float ai_softmax_exp_simd128(float *x, int64_t n, float scale) {
+  const v128_t vs = wasm_f32x4_splat(scale);
+  float max = -INFINITY;
+  int64_t i = 0;
+  if (n >= 4) {
+    v128_t vmax = wasm_f32x4_splat(-INFINITY);
+    for (; i + 4 <= n; i += 4)
+      vmax = wasm_f32x4_max(vmax, wasm_f32x4_mul(wasm_v128_load(x + i), vs));
+    for (int l = 0; l < 4; l++) {
+      const float m = l == 0   ? wasm_f32x4_extract_lane(vmax, 0)
+                      : l == 1 ? wasm_f32x4_extract_lane(vmax, 1)
+                      : l == 2 ? wasm_f32x4_extract_lane(vmax, 2)
+                               : wasm_f32x4_extract_lane(vmax, 3);
+      max = m > max ? m : max;
+    }
+  }
+  for (; i < n; i++) max = x[i] * scale > max ? x[i] * scale : max;
+  const v128_t m = wasm_f32x4_splat(max);
+  v128_t sum = wasm_f32x4_splat(0.0f);
+  for (i = 0; i + 4 <= n; i += 4) {
+    const v128_t e = exp128(wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(x + i), vs), m));
+    wasm_v128_store(x + i, e);
+    sum = wasm_f32x4_add(sum, e);
+  }
+  if (i < n) { /* the tail through one zero-padded vector; padding lanes are not summed */
+    float buf[4] = {0};
+    memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));
+    wasm_v128_store(buf, exp128(wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(buf), vs), m)));
+    memcpy(x + i, buf, (size_t)(n - i) * sizeof(float));
+    for (int64_t l = n - i; l < 4; l++) buf[l] = 0.0f;
+    sum = wasm_f32x4_add(sum, wasm_v128_load(buf));
+  }
+  return hsum128(sum);
+}
+
+static inline v128_t silu_mul128(v128_t g, v128_t u) {
+  const v128_t e = exp128(wasm_f32x4_neg(g));
+  return wasm_f32x4_div(wasm_f32x4_mul(g, u), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
+}
+
+void ai_silu_mul_simd128(const float *g, const float *u, float *y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    wasm_v128_store(y + i, silu_mul128(wasm_v128_load(g + i), wasm_v128_load(u + i)));
+  if (i < n) {
+    float bg[4] = {0}, bu[4] = {0};
+    memcpy(bg, g + i, (size_t)(n - i) * sizeof(float));
+    memcpy(bu, u + i, (size_t)(n - i) * sizeof(float));
+    wasm_v128_store(bg, silu_mul128(wasm_v128_load(bg), wasm_v128_load(bu)));
+    memcpy(y + i, bg, (size_t)(n - i) * sizeof(float));
+  }
+}
+
+void ai_gelu_simd128(const float *x, float *y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, gelu128(wasm_v128_load(x + i)));
+  if (i < n) {
+    float buf[4] = {0};
+    memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));
+    wasm_v128_store(buf, gelu128(wasm_v128_load(buf)));
+    memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));
+  }
+}
+#endif
+
 void ai_vmath_kernels_get(enum ai_isa isa, struct ai_vmath_kernels *out) {
   *out = (struct ai_vmath_kernels){ai_softmax_exp_ref, ai_gelu_ref, ai_silu_mul_ref};
 #if defined(__x86_64__)
@@ -243,6 +359,9 @@ void ai_vmath_kernels_get(enum ai_isa isa, struct ai_vmath_kernels *out) {
     *out = (struct ai_vmath_kernels){ai_softmax_exp_avx512, ai_gelu_avx512, ai_silu_mul_avx512};
   if (isa == AI_ISA_AVX2)
     *out = (struct ai_vmath_kernels){ai_softmax_exp_avx2, ai_gelu_avx2, ai_silu_mul_avx2};
+#elif defined(__wasm_simd128__)
+  if (isa == AI_ISA_SIMD128)
+    *out = (struct ai_vmath_kernels){ai_softmax_exp_simd128, ai_gelu_simd128, ai_silu_mul_simd128};
 #else
   (void)isa;
 #endif

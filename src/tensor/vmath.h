@@ -1,7 +1,7 @@
 /* Elementwise math over float rows: the exponential inside a softmax, the exact (erf) GELU, and
  * SwiGLU's SiLU(gate) * up.
- * vmath.c holds the scalar references (libm's expf and erff) and the x86 variants, which use
- * polynomial approximations: exp by range reduction to 2^n * exp(r), |r| <= ln2/2, with a
+ * vmath.c holds the scalar references (libm's expf and erff) and the x86 and SIMD128 variants,
+ * which use polynomial approximations: exp by range reduction to 2^n * exp(r), |r| <= ln2/2, with a
  * degree-6 polynomial (Cephes expf, relative error ~1.2e-7); erf by Abramowitz & Stegun 7.1.26
  * (absolute error <= 1.5e-7) over that exp. */
 #ifndef AI_TENSOR_VMATH_H
@@ -37,6 +37,11 @@ void ai_silu_mul_avx512(const float *g, const float *u, float *y, int64_t n);
 float ai_softmax_exp_avx2(float *x, int64_t n, float scale);
 void ai_gelu_avx2(const float *x, float *y, int64_t n);
 void ai_silu_mul_avx2(const float *g, const float *u, float *y, int64_t n);
+#endif
+#ifdef __wasm_simd128__
+float ai_softmax_exp_simd128(float *x, int64_t n, float scale);
+void ai_gelu_simd128(const float *x, float *y, int64_t n);
+void ai_silu_mul_simd128(const float *g, const float *u, float *y, int64_t n);
 #endif
 
 #endif

@@ -1,6 +1,6 @@
-/* vmath kernels: the references against double-precision exp/erf, and every x86 variant this CPU
- * runs against the reference at odd lengths (tails of every size), including large negative
- * inputs (exp underflow), |x| up to 10 for GELU and 100 for SwiGLU. */
+/* vmath kernels: the references against double-precision exp/erf, and every x86 or SIMD128 variant
+ * this CPU and build run against the reference at odd lengths (tails of every size), including
+ * large negative inputs (exp underflow), |x| up to 10 for GELU and 100 for SwiGLU. */
 #include <math.h>
 
 #include "check.h"
@@ -63,10 +63,14 @@ static void check_variant(const struct ai_vmath_kernels *k, const char *name, ui
 }
 
 int main(void) {
-  const enum ai_isa isas[] = {AI_ISA_REF, AI_ISA_AVX2, AI_ISA_AVX512};
+  /* the ISAs this CPU and build run: x86 rows up to the best one, or NEON / SIMD128 */
   const enum ai_isa best = ai_isa_detect();
-  for (int i = 0; i < 3; i++) {
-    if (isas[i] > best) continue;
+  enum ai_isa isas[3];
+  int n = 0;
+  isas[n++] = AI_ISA_REF;
+  if (best == AI_ISA_AVX2 || best == AI_ISA_AVX512) isas[n++] = AI_ISA_AVX2;
+  if (best == AI_ISA_AVX512 || best == AI_ISA_NEON || best == AI_ISA_SIMD128) isas[n++] = best;
+  for (int i = 0; i < n; i++) {
     struct ai_vmath_kernels k;
     ai_vmath_kernels_get(isas[i], &k);
     check_variant(&k, ai_isa_name(isas[i]), 11 + (uint64_t)i);
