@@ -3,9 +3,10 @@
 # numpy; no internet): the chat model (train_chat.py) and the speech model (train_whisper.py)
 # share the GPU; espeak-ng runs on the CPU cores.
 #
-#   [ONLY=chat|speech] [CHAT_S=150] [SPEECH_S=210] scripts/train/run_gpu.sh ESPEAK_DIR OUT_DIR [--smoke]
+#   [ONLY=chat|speech] [CHAT_S=150] [SPEECH_S=420] scripts/train/run_gpu.sh ESPEAK_DIR OUT_DIR [--smoke]
 #
-# CHAT_S / SPEECH_S: training seconds of each (the values of the shipped run); ONLY: one of them.
+# CHAT_S / SPEECH_S: training seconds of each (the values of the shipped runs; the speech model was
+# trained alone: ONLY=speech); ONLY: one of them.
 # ESPEAK_DIR: espeak-ng and its libraries unpacked from Debian 12 packages, made by
 #   scripts/train/fetch_espeak.sh ESPEAK_DIR (on a Debian 12 machine; carry the folder over).
 # OUT_DIR gets chat/ and whisper/ (Hugging Face folders), the logs and models.tar.* (the two
@@ -17,7 +18,7 @@ SMOKE=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d)
 CHAT_S=${CHAT_S:-150}
-SPEECH_S=${SPEECH_S:-210}
+SPEECH_S=${SPEECH_S:-420}
 ONLY=${ONLY:-}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader >"$W/gpu.txt" 2>&1
 python3 -c "import torch, transformers, tokenizers, numpy; print('torch', torch.__version__, \

@@ -76,7 +76,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=5)
     ap.add_argument("--heldout", action="store_true")
-    ap.add_argument("--train-size", type=int, default=30000)
+    ap.add_argument("--train-size", type=int, default=160000)
     args = ap.parse_args()
     if args.heldout:
         train = {u["text"] for u in training(args.train_size)}

@@ -7,7 +7,7 @@ of Whisper's 1500, own byte-level BPE vocab followed by Whisper's special tokens
 order; an auxiliary CTC loss on the encoder output while training) -> held-out word error rate
 -> a Hugging Face folder.
 
-    python3 scripts/train/train_whisper.py --out DIR --espeak DIR [--seconds 430] [--pack DIR]
+    python3 scripts/train/train_whisper.py --out DIR --espeak DIR [--seconds 420] [--pack DIR]
                                            [--smoke]
 
 --espeak: a folder with bin/espeak-ng, lib/ (its shared libraries) and espeak-ng-data/ (the
@@ -152,10 +152,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--espeak", required=True)
-    ap.add_argument("--seconds", type=float, default=430.0, help="training time budget")
+    ap.add_argument("--seconds", type=float, default=420.0, help="training time budget")
     ap.add_argument("--utterances", type=int, default=160000, help="corpus size (synthesized "
                     "while training; training samples from those ready)")
-    ap.add_argument("--start-utterances", type=int, default=12000)
+    ap.add_argument("--start-utterances", type=int, default=8000)
     ap.add_argument("--heldout", type=int, default=300)
     ap.add_argument("--procs", type=int, default=max(1, (os.cpu_count() or 4) - 3))
     ap.add_argument("--audio-ctx", type=int, default=500,
