@@ -7,10 +7,18 @@
  *       $(find src/tensor src/base -name '*.c') -lpthread -lm -o /tmp/bench_matmul
  *   /tmp/bench_matmul
  *
+ * The WebAssembly build times the SIMD128 kernels on one thread (the pool runs on the caller
+ * there):
+ *
+ *   /usr/lib/llvm-22/bin/clang --target=wasm32-wasip1 --sysroot=build-wasm/wasi-sysroot -msimd128 \
+ *       -O3 -Iinclude -Isrc bench/kernels/bench_matmul.c $(find src/tensor src/base -name '*.c') \
+ *       -Wl,-z,stack-size=1048576 -Wl,--max-memory=4294967296 -o /tmp/bench_matmul.wasm
+ *   node web/bin/anyinfer-wasm.mjs --module /tmp/bench_matmul.wasm
+ *
  * Options: bench_matmul [TYPE ...] (default Q4_0 Q8_0 Q4_1 Q5_0 Q5_1); env BENCH_REF=1 also
- * times the reference kernels (slow); BENCH_THREADS=N runs 1..N threads (default 2). "layer" rows
- * run the seven matmuls of one transformer layer back to back; decode tok/s is 22 layers of that,
- * without the output projection, attention and the other ops.
+ * times the reference kernels (slow); BENCH_THREADS=N runs 1..N threads (default 2, wasm 1).
+ * "layer" rows run the seven matmuls of one transformer layer back to back; decode tok/s is 22
+ * layers of that, without the output projection, attention and the other ops.
  *
  * bench_matmul --ab [TYPE ...] instead compares the tiled gemm and gemv kernels (AVX-512 and AVX2)
  * of each type on one thread, alternately in one process over 256 MB of weights (far beyond L3), at
@@ -203,8 +211,13 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char *env_ref = getenv("BENCH_REF");
   const int lowest_isa = env_ref != NULL && env_ref[0] == '1' ? AI_ISA_REF : AI_ISA_AVX2;
+#ifdef __wasi__
+  const int default_threads = 1; /* no threads in wasm32-wasip1 */
+#else
+  const int default_threads = 2;
+#endif
   const char *env_threads = getenv("BENCH_THREADS");
-  const int max_threads = env_threads != NULL ? atoi(env_threads) : 2;
+  const int max_threads = env_threads != NULL ? atoi(env_threads) : default_threads;
   printf("detected ISA: %s\n", ai_isa_name(best_isa));
   /* rows x k of TinyLlama's layer matmuls: q, k, v, o, gate, up, down */
   const int64_t shapes[7][2] = {{2048, 2048}, {256, 2048},  {256, 2048}, {2048, 2048},
@@ -224,7 +237,10 @@ int main(int argc, char **argv) {
       layer_ops += 2.0 * mats[i].rows * mats[i].k;
     }
     for (int isa = best_isa; isa >= lowest_isa; isa--) {
-      if (isa == AI_ISA_NEON || isa == AI_ISA_SIMD128) continue;
+      /* below the best: the x86 rows (NEON and SIMD128 are the only ISA of their builds) */
+      if (isa != AI_ISA_REF && isa != (int)best_isa &&
+          (isa >= AI_ISA_NEON || best_isa >= AI_ISA_NEON))
+        continue;
       struct ai_cpu_kernels kern;
       if (!ai_cpu_kernels_get((enum ai_type)type, (enum ai_isa)isa, &kern)) continue;
       for (int nth = 1; nth <= max_threads; nth++) {
