@@ -331,7 +331,7 @@ static double dot_double(const float *w, const float *a, int64_t n, double *abs_
   return s;
 }
 
-enum { MAX_BLOCKS = 17, MAX_ROWS = 17, MAX_TOK = 13, MAX_K = MAX_BLOCKS * 256 };
+enum { MAX_BLOCKS = 66, MAX_ROWS = 17, MAX_TOK = 13, MAX_K = MAX_BLOCKS * 256 };
 
 /* sum (|w_i| + 2 |o_i|) |a_i| over a row of k elements (see TOL_DOT_FAST). o_i is what the
  * reference dequantizes when every quant level is 0 (Q4_K/Q5_K: -dmin * m; Q6_K: -32 d sc), so
@@ -392,8 +392,9 @@ static void test_variants(void) {
   /* Row counts and starts cover the 4-row gemv tiles and their 1-row tail:
    * [r0, r1) = [0,1) [0,2) [1,3) [1,5) [1,17) and, from a start that is not a multiple of 4,
    * [3,17). Token counts cover the 8-, 4- and 2-token gemm tiles and the single-token tail: 2, 5 =
-   * 4+1, 7 = 4+2+1, 11 = 8+2+1, 13 = 8+4+1. */
-  static const int blocks[] = {1, 3, 7, 17}, rows[] = {1, 2, 3, 5, 17, 17};
+   * 4+1, 7 = 4+2+1, 11 = 8+2+1, 13 = 8+4+1. 66 blocks exceed SIMD128 Q6_K's activation chunk (64).
+   */
+  static const int blocks[] = {1, 3, 7, 17, 66}, rows[] = {1, 2, 3, 5, 17, 17};
   static const int toks[] = {1, 2, 5, 7, 11, 13};
   static const int starts[] = {0, 0, 1, 1, 1, 3};
   enum { N_ROW_CASES = sizeof rows / sizeof rows[0] };
@@ -405,7 +406,7 @@ static void test_variants(void) {
     }
     const struct kq_type *ty = &types[v->type];
     int bad = 0;
-    for (int bi = 0; bi < 4; bi++) {
+    for (int bi = 0; bi < (int)(sizeof blocks / sizeof blocks[0]); bi++) {
       const int64_t k = 256 * (int64_t)blocks[bi];
       const size_t row_bytes = ty->block_bytes * (size_t)blocks[bi];
       const size_t act_bytes = sizeof(struct ai_block_q8_k) * (size_t)blocks[bi];
