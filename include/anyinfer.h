@@ -465,8 +465,10 @@ ANYINFER_API int32_t anyinfer_generator_n_generated(const anyinfer_generator *ge
 typedef struct anyinfer_transcriber anyinfer_transcriber;
 
 typedef struct anyinfer_transcriber_params {
-  int32_t n_threads; /* CPU threads; 0: all online cores */
-  int32_t max_beams; /* most beams (or best-of candidates) a transcribe call may use; default 5 */
+  int32_t n_threads;   /* CPU threads; 0: all online cores */
+  int32_t max_beams;   /* most beams (or best-of candidates) a transcribe call may use; default 5 */
+  const char *backend; /* "cpu" (default); "webgpu" or "auto": the GPU through WebGPU where there
+                          is one, else the CPU, with one warning saying why (as sessions) */
 } anyinfer_transcriber_params;
 
 ANYINFER_API void anyinfer_transcriber_default_params(anyinfer_transcriber_params *params);
@@ -474,7 +476,7 @@ ANYINFER_API void anyinfer_transcriber_default_params(anyinfer_transcriber_param
 /* Creates a transcriber over a Whisper model; params may be NULL. Allocates the activations,
  * the cross-attention K/V of one window and max_beams decoder caches once. ANYINFER_E_INVAL (not
  * a Whisper model, vocab-only load, bad params), ANYINFER_E_NOMEM, ANYINFER_E_UNSUPPORTED (the
- * model's vocabulary lacks Whisper's special tokens). */
+ * model's vocabulary lacks Whisper's special tokens, unknown backend). */
 ANYINFER_API anyinfer_status anyinfer_transcriber_create(const anyinfer_model *model,
                                                          const anyinfer_transcriber_params *params,
                                                          anyinfer_transcriber **transcriber);
@@ -482,6 +484,8 @@ ANYINFER_API anyinfer_status anyinfer_transcriber_create(const anyinfer_model *m
 ANYINFER_API void anyinfer_transcriber_free(anyinfer_transcriber *transcriber);
 /* Message of the last failed call on this transcriber; "" if none. Valid until the next call. */
 ANYINFER_API const char *anyinfer_transcriber_last_error(const anyinfer_transcriber *transcriber);
+/* Name of the backend the transcriber runs on ("cpu", "webgpu"); static storage. */
+ANYINFER_API const char *anyinfer_transcriber_backend(const anyinfer_transcriber *transcriber);
 
 /* One piece of a transcript. Strings are owned by the transcript (or, in a callback, valid during
  * the call). */

@@ -55,6 +55,7 @@ static bool add_model(struct srv_registry *reg, const char *path, const char *al
     anyinfer_transcriber_params tp;
     anyinfer_transcriber_default_params(&tp);
     tp.n_threads = sp->n_threads;
+    tp.backend = sp->backend;
     if (anyinfer_transcriber_create(m->model, &tp, &m->transcriber) != ANYINFER_OK) {
       fprintf(stderr, "anyinfer serve: '%s': cannot create a transcriber\n", path);
       return false;

@@ -3,7 +3,8 @@
  * empty cache; each test runs -r times after one warm-up, and the median counts. --parallel N
  * generates in N KV slots at once (one batched forward pass per step, as the server's continuous
  * batching runs them) and reports the aggregate tokens/s as tg<n>x<N>. A Whisper model
- * reports its encoder's time on one 30 s window and its decoder's tokens/s instead. */
+ * reports its encoder's time on one window (30 s in released models) and its decoder's tokens/s
+ * instead. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -76,14 +77,15 @@ static double median_of(double *v, long n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Whisper: the encoder on one 30 s window of (random) log-mel frames, in ms, as whisper-bench
- * reports it; then n_gen decoder tokens one at a time from position 0 with cross-attention over
- * that window, in tokens/s. */
+/* Whisper: the encoder on one window (30 s in released models) of (random) log-mel frames, in ms,
+ * as whisper-bench reports it; then n_gen decoder tokens one at a time from position 0 with
+ * cross-attention over that window, in tokens/s. */
 static int bench_whisper(anyinfer_model *m, const char *base, const anyinfer_model_info *info,
-                         long threads, long n_gen, long reps, bool json) {
+                         long threads, const char *backend, long n_gen, long reps, bool json) {
   anyinfer_transcriber_params tp;
   anyinfer_transcriber_default_params(&tp);
   tp.n_threads = (int32_t)threads;
+  tp.backend = backend;
   tp.max_beams = 1;
   anyinfer_transcriber *t = NULL;
   int rc = 1;
@@ -94,17 +96,19 @@ static int bench_whisper(anyinfer_model *m, const char *base, const anyinfer_mod
     fprintf(stderr, "anyinfer bench: cannot create a transcriber\n");
     goto done;
   }
-  /* One window: whisper.audio.mel_count bins x 3000 frames (2 x the encoder context, which every
-   * released size has at 1500). */
-  long n_bins = 0;
+  /* One window: whisper.audio.mel_count bins x 2 x whisper.encoder.context_length frames (3000
+   * in every released size, 30 s). */
+  long n_bins = 0, n_ctx = 0;
   for (size_t i = 0; i < anyinfer_model_meta_count(m); i++) {
     char v[32];
     size_t len;
-    if (strcmp(anyinfer_model_meta_key(m, i), "whisper.audio.mel_count") == 0 &&
+    const char *key = anyinfer_model_meta_key(m, i);
+    bool bins = strcmp(key, "whisper.audio.mel_count") == 0;
+    if ((bins || strcmp(key, "whisper.encoder.context_length") == 0) &&
         anyinfer_model_meta_value(m, i, 0, v, sizeof v, &len) == ANYINFER_OK)
-      n_bins = strtol(v, NULL, 10);
+      *(bins ? &n_bins : &n_ctx) = strtol(v, NULL, 10);
   }
-  n_mel = (size_t)n_bins * 3000;
+  n_mel = (size_t)n_bins * 2 * (size_t)n_ctx;
   mel = n_mel ? malloc(n_mel * sizeof *mel) : NULL;
   uint64_t seed = 7;
   for (size_t i = 0; mel && i < n_mel; i++) {
@@ -193,7 +197,7 @@ int cmd_bench(int argc, char **argv) {
   anyinfer_model_get_info(m, &info);
   if (strcmp(info.architecture, "whisper") == 0) {
     const char *wbase = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    int wrc = bench_whisper(m, wbase, &info, threads, n_gen, reps, json);
+    int wrc = bench_whisper(m, wbase, &info, threads, backend, n_gen, reps, json);
     anyinfer_model_free(m);
     return wrc;
   }

@@ -1,6 +1,7 @@
 /* `anyinfer transcribe -m MODEL FILE`: speech to text with a Whisper model. The audio file is
  * read by audio_file.c (WAV natively and in wasm; FLAC, Ogg, MP3, ... where libsndfile is
- * there), transcribed in 30 s windows, and printed in one of OpenAI's response formats. */
+ * there), transcribed in the model's windows (30 s in OpenAI's models), and printed in one of
+ * OpenAI's response formats. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,13 +19,14 @@ static void usage(FILE *out) {
           "  --temperature T    first temperature (default 0; falls back by 0.2 up to 1)\n"
           "  --no-fallback      no temperature fallback\n"
           "  --prompt TEXT      initial prompt (spelling, names, style)\n"
-          "  --no-timestamps    one segment per 30 s window\n"
+          "  --no-timestamps    one segment per window (30 s in OpenAI's models)\n"
           "  --format F         text (default), json, verbose_json, srt, vtt\n"
-          "  -t N               CPU threads (default: all cores)\n");
+          "  -t N               CPU threads (default: all cores)\n"
+          "  --backend B        cpu (default), webgpu, or auto (the GPU where there is one)\n");
 }
 
 int cmd_transcribe(int argc, char **argv) {
-  const char *model_path = NULL, *file = NULL, *format_name = "text";
+  const char *model_path = NULL, *file = NULL, *format_name = "text", *backend = "cpu";
   long threads = 0, beam = 1, best_of = 5;
   anyinfer_transcribe_params tp;
   anyinfer_transcribe_default_params(&tp);
@@ -53,6 +55,8 @@ int cmd_transcribe(int argc, char **argv) {
       ok = cli_str_arg(argc, argv, &i, &format_name);
     else if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--threads"))
       ok = cli_int_arg(argc, argv, &i, 1, 1024, &threads);
+    else if (!strcmp(argv[i], "--backend"))
+      ok = cli_backend_arg(argc, argv, &i, &backend);
     else if (argv[i][0] != '-' && !file)
       file = argv[i];
     else {
@@ -88,6 +92,7 @@ int cmd_transcribe(int argc, char **argv) {
   anyinfer_transcriber_default_params(&p);
   p.n_threads = (int32_t)threads;
   p.max_beams = (int32_t)(beam > best_of ? beam : best_of);
+  p.backend = backend;
   if (!m || anyinfer_transcriber_create(m, &p, &tr) != ANYINFER_OK) {
     if (m) fprintf(stderr, "anyinfer transcribe: cannot create a transcriber\n");
     goto done;

@@ -3,13 +3,15 @@
 #include <string.h>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/webgpu/webgpu_backend.h"
 #include "base/threadpool.h"
 #include "engine/transcriber.h"
 
 #define DEFAULT_MAX_BEAMS 5
 
 void anyinfer_transcriber_default_params(anyinfer_transcriber_params *p) {
-  *p = (anyinfer_transcriber_params){.n_threads = 0, .max_beams = DEFAULT_MAX_BEAMS};
+  *p = (anyinfer_transcriber_params){
+      .n_threads = 0, .max_beams = DEFAULT_MAX_BEAMS, .backend = "cpu"};
 }
 
 anyinfer_status anyinfer_transcriber_create(const anyinfer_model *model,
@@ -34,6 +36,13 @@ anyinfer_status anyinfer_transcriber_create(const anyinfer_model *model,
                       p->max_beams);
     goto fail;
   }
+  const char *backend = p->backend ? p->backend : "cpu";
+  if (strcmp(backend, "cpu") != 0 && strcmp(backend, "webgpu") != 0 &&
+      strcmp(backend, "auto") != 0) {
+    st = ai_error_set(&err, ANYINFER_E_UNSUPPORTED,
+                      "transcriber: backend '%s' is not available (cpu, webgpu, auto)", backend);
+    goto fail;
+  }
   t = ai_calloc(&model->alloc, 1, sizeof *t);
   if (!t) {
     st = ai_error_set(&err, ANYINFER_E_NOMEM, "transcriber: out of memory");
@@ -51,13 +60,31 @@ anyinfer_status anyinfer_transcriber_create(const anyinfer_model *model,
     st = ai_error_set(&err, ANYINFER_E_NOMEM, "transcriber: out of memory");
     goto fail;
   }
+  if ((st = ai_whisper_vocab_init(model->gguf, &t->vocab, &err))) goto fail;
   /* Decoder slots: two per beam (beam search alternates halves); batches up to the whole text
    * context (a prompt of earlier text plus the start sequence). */
-  if ((st = ai_whisper_vocab_init(model->gguf, &t->vocab, &err)) ||
-      (st = ai_cpu_backend_create(&t->alloc, &bp, &t->backend, &err)) ||
+  int32_t n_seq = 2 * p->max_beams;
+  if (strcmp(backend, "cpu") != 0) {
+    /* webgpu or auto: the GPU when there is one, else the CPU with one line saying why. */
+    struct ai_error gpu_err;
+    if (ai_webgpu_backend_create(&t->alloc, NULL, &t->backend, &gpu_err) == ANYINFER_OK) {
+      if (ai_whisper_state_create(&model->whisper, &t->backend, model->weights,
+                                  model->weights_bytes, n_seq, hp->n_text_ctx, 1, &t->state,
+                                  &gpu_err) == ANYINFER_OK) {
+        ai_log(&model->log, ANYINFER_LOG_DEBUG, "transcriber: webgpu backend, %d beams",
+               p->max_beams);
+        *out = t;
+        return ANYINFER_OK;
+      }
+      ai_whisper_state_destroy(&t->state);
+      ai_backend_free(&t->backend);
+    }
+    ai_log(&model->log, ANYINFER_LOG_WARN, "%s; using the CPU backend", gpu_err.msg);
+  }
+  if ((st = ai_cpu_backend_create(&t->alloc, &bp, &t->backend, &err)) ||
       (st = ai_whisper_state_create(&model->whisper, &t->backend, model->weights,
-                                    model->weights_bytes, 2 * p->max_beams, hp->n_text_ctx, 1,
-                                    &t->state, &err)))
+                                    model->weights_bytes, n_seq, hp->n_text_ctx, 1, &t->state,
+                                    &err)))
     goto fail;
   ai_log(&model->log, ANYINFER_LOG_DEBUG, "transcriber: cpu backend (%s), %d threads, %d beams",
          ai_isa_name(bp.isa), t->n_threads, p->max_beams);
@@ -80,6 +107,10 @@ void anyinfer_transcriber_free(anyinfer_transcriber *t) {
 
 const char *anyinfer_transcriber_last_error(const anyinfer_transcriber *t) {
   return t->err.msg;
+}
+
+const char *anyinfer_transcriber_backend(const anyinfer_transcriber *t) {
+  return t->backend.ops->name;
 }
 
 anyinfer_status anyinfer_transcriber_encode(anyinfer_transcriber *t, const float *mel,

@@ -70,8 +70,13 @@ int main(void) {
   tp.n_threads = 2;
   tp.max_beams = 4;
   anyinfer_transcriber *tr = NULL;
+  tp.backend = "cuda"; /* not one of cpu, webgpu, auto */
+  CHECK_EQ(anyinfer_transcriber_create(m, &tp, &tr), ANYINFER_E_UNSUPPORTED);
+  CHECK(tr == NULL);
+  tp.backend = NULL; /* the CPU */
   CHECK_EQ(anyinfer_transcriber_create(m, &tp, &tr), ANYINFER_OK);
   if (!tr) return check_exit();
+  CHECK_STREQ(anyinfer_transcriber_backend(tr), "cpu");
 
   /* low-level calls: sizes are checked */
   float mel[80 * 200] = {0};
