@@ -226,6 +226,88 @@ static void test_matmul(struct pair *p, uint64_t *rng, enum ai_type type, int64_
   free(wf), free(x), free(bias), free(wq);
 }
 
+/* Three matmuls of one x in a row (q, k, v), weights in one buffer, outputs in another, with
+ * biases for odd n_tok: the backend sends them as one matmul_vec dispatch of three parts (up to 8
+ * tokens). Then one more of another x. */
+static void test_matmul_group(struct pair *p, uint64_t *rng, enum ai_type type, int64_t n_tok) {
+  const struct ai_type_traits *tr = ai_type_traits_get(type);
+  const int64_t k = tr->block_size == 256 ? 512 : 96, rows[3] = {45, 13, 13};
+  size_t row_bytes = ai_type_row_bytes(type, k), total = 0, w_off[3], d_off[3];
+  int64_t all_rows = rows[0] + rows[1] + rows[2];
+  for (int i = 0; i < 3; i++)
+    w_off[i] = total, total += ((size_t)rows[i] * row_bytes + 95) / 32 * 32;
+  float *wf = rand_floats(k * all_rows, rng), *x = rand_floats(k * n_tok, rng),
+        *x2 = rand_floats(k * n_tok, rng), *bias = rand_floats(all_rows, rng);
+  uint8_t *wq = calloc(1, total);
+  for (int i = 0, r = 0; i < 3; r += (int)rows[i], i++)
+    tr->from_float(wf + (size_t)r * (size_t)k, wq + w_off[i], k * rows[i]);
+  struct twin w = twin_make(p, AI_TYPE_F32, 1, (int64_t[]){(int64_t)total / 4}, wq);
+  struct twin tx = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k, n_tok}, x);
+  struct twin tx2 = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k, n_tok}, x2);
+  struct twin tb = twin_make(p, AI_TYPE_F32, 1, (int64_t[]){all_rows}, bias);
+  struct twin out = twin_make(p, AI_TYPE_F32, 1, (int64_t[]){(all_rows + 16) * n_tok}, NULL);
+  for (int i = 0, r = 0; i < 3; r += (int)rows[i], i++) d_off[i] = (size_t)r * (size_t)n_tok * 4;
+  for (int side = 0; side < 2; side++) {
+    struct ai_backend *be = side ? p->gpu : p->cpu;
+    struct ai_buffer *wb = side ? w.gb : w.cb, *ob = side ? out.gb : out.cb;
+    const struct ai_tensor *xt = side ? &tx.g : &tx.c, *xt2 = side ? &tx2.g : &tx2.c;
+    for (int i = 0, r = 0; i < 4; i++) {
+      int part = i < 3 ? i : 0;
+      struct ai_tensor wt = ai_tensor_make(type, wb, w_off[part], 2, (int64_t[]){k, rows[part]});
+      struct ai_tensor bt = side ? tb.g : tb.c;
+      bt.offset = i < 3 ? (size_t)r * 4 : 0, bt.ne[0] = i < 3 ? rows[part] : 16;
+      int64_t n_rows = i < 3 ? rows[part] : 16;
+      wt.ne[1] = n_rows;
+      size_t o = i < 3 ? d_off[i] : (size_t)all_rows * (size_t)n_tok * 4;
+      struct ai_tensor dt = ai_tensor_make(AI_TYPE_F32, ob, o, 2, (int64_t[]){n_rows, n_tok});
+      be->ops->matmul(be->ctx, &wt, i < 3 ? xt : xt2, n_tok % 2 ? &bt : NULL, &dt);
+      if (i < 3) r += (int)rows[part];
+    }
+  }
+  char what[64];
+  snprintf(what, sizeof what, "matmul group %s n_tok=%lld", tr->name, (long long)n_tok);
+  compare(p, &out, 2e-6 * sqrt((double)k / 32.0), what);
+  twin_free(p, &w), twin_free(p, &tx), twin_free(p, &tx2), twin_free(p, &tb), twin_free(p, &out);
+  free(wf), free(x), free(x2), free(bias), free(wq);
+}
+
+/* SwiGLU in place (norm false) or RMSNorm (norm true), then a matmul of its result: the backend
+ * may fold either into the rounding of the matmul's activations; both the op's output and the
+ * matmul's must match. */
+static void test_fused_matmul(struct pair *p, uint64_t *rng, bool norm, enum ai_type type,
+                              int64_t n_tok) {
+  const struct ai_type_traits *tr = ai_type_traits_get(type);
+  const int64_t k = tr->block_size == 256 ? 256 : 64, rows = 19;
+  float *wf = rand_floats(k * rows, rng), *g = rand_floats(k * n_tok, rng),
+        *up = rand_floats(k * n_tok, rng);
+  void *wq = malloc(ai_type_row_bytes(type, k) * (size_t)rows);
+  tr->from_float(wf, wq, k * rows);
+  struct twin w = twin_make(p, type, 2, (int64_t[]){k, rows}, wq);
+  struct twin tg = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k, n_tok}, g);
+  struct twin tu = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k, n_tok}, up);
+  struct twin tn = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){k, n_tok}, NULL);
+  struct twin out = twin_make(p, AI_TYPE_F32, 2, (int64_t[]){rows, n_tok}, NULL);
+  struct twin *in = norm ? &tn : &tg;
+  if (norm) {
+    struct ai_tensor nw_c = tu.c, nw_g = tu.g; /* the first column of up as the norm weight */
+    nw_c.ne[1] = nw_g.ne[1] = 1;
+    p->cpu->ops->rms_norm(p->cpu->ctx, &tg.c, &nw_c, 1e-5f, &tn.c);
+    p->gpu->ops->rms_norm(p->gpu->ctx, &tg.g, &nw_g, 1e-5f, &tn.g);
+  } else {
+    p->cpu->ops->silu_mul(p->cpu->ctx, &tg.c, &tu.c, &tg.c);
+    p->gpu->ops->silu_mul(p->gpu->ctx, &tg.g, &tu.g, &tg.g);
+  }
+  p->cpu->ops->matmul(p->cpu->ctx, &w.c, &in->c, NULL, &out.c);
+  p->gpu->ops->matmul(p->gpu->ctx, &w.g, &in->g, NULL, &out.g);
+  char what[64];
+  snprintf(what, sizeof what, "%s + matmul %s n_tok=%lld", norm ? "rms_norm" : "swiglu", tr->name,
+           (long long)n_tok);
+  compare(p, &out, 2e-6 * sqrt((double)k / 32.0), what);
+  compare(p, in, 1e-6, what);
+  twin_free(p, &w), twin_free(p, &tg), twin_free(p, &tu), twin_free(p, &tn), twin_free(p, &out);
+  free(wf), free(g), free(up), free(wq);
+}
+
 static struct ai_backend make_gpu(uint64_t max_binding, bool no_subgroups) {
   struct ai_alloc a = ai_alloc_default();
   struct ai_webgpu_params wp = {.max_binding = max_binding, .no_subgroups = no_subgroups};
@@ -276,6 +358,17 @@ int main(void) {
   test_matmul(&p, &rng, AI_TYPE_Q4_1, 64, 70, 70, true);
   test_matmul(&p, &rng, AI_TYPE_F16, 75, 70, 70, false);
   test_matmul(&pn, &rng, AI_TYPE_Q8_0, 64, 70, 70, true);
+  for (int norm = 0; norm < 2; norm++) {
+    test_fused_matmul(&p, &rng, norm, AI_TYPE_Q4_0, 1);
+    test_fused_matmul(&p, &rng, norm, AI_TYPE_Q6_K, 5);
+    test_fused_matmul(&p, &rng, norm, AI_TYPE_Q4_1, 12);
+    test_fused_matmul(&p, &rng, norm, AI_TYPE_F16, 3);
+    test_fused_matmul(&p, &rng, norm, AI_TYPE_F32, 2);
+  }
+  test_matmul_group(&p, &rng, AI_TYPE_Q4_0, 1);
+  test_matmul_group(&p, &rng, AI_TYPE_Q4_K, 3);
+  test_matmul_group(&pn, &rng, AI_TYPE_Q5_1, 6);
+  test_matmul_group(&p, &rng, AI_TYPE_F16, 11);
   /* Weights and tables larger than one binding: split by rows / per token. */
   struct pair ps = {&cpu, &small};
   for (size_t i = 0; i < sizeof all_types / sizeof *all_types; i++)

@@ -12,24 +12,27 @@
 #define UPLOAD_CHUNK   ((size_t)64 << 20)
 #define F_SLOT_BINDING 8
 
-/* The f32 roles of each kernel, one letter each, in the order of its WGSL header. */
+/* The f32 roles of each kernel, one letter each, in the order of its WGSL header, and those of
+ * them it writes (a slot none of whose roles is written is bound read-only, which lets GPUs cache
+ * it as constant data). */
 static const struct {
   const char *file;
-  const char *roles;
+  const char *roles, *written;
   bool has_weights; /* dequantizes a weight binding W: needs deq4 for the type */
   bool has_lanes;   /* sums across LANES invocations: needs lanes_sum */
+  const char *part; /* a shared WGSL file it uses, or NULL */
 } kernel_info[WG_K_COUNT] = {
-    [WG_K_MATMUL_VEC] = {"matmul_vec", "xd", true, true},
-    [WG_K_MATMUL_TILE] = {"matmul_tile", "xd", true, false},
-    [WG_K_GET_ROWS] = {"get_rows", "d", true, false},
-    [WG_K_RMS_NORM] = {"rms_norm", "xd", false, false},
-    [WG_K_ROPE] = {"rope", "x", false, false},
-    [WG_K_KV_STORE] = {"kv_store", "sc", false, false},
-    [WG_K_ATTENTION] = {"attention", "qkvd", false, false},
-    [WG_K_BINARY] = {"binary", "abd", false, false},
-    [WG_K_QUANT_ACT] = {"quant_act", "xy", false, false},
-    [WG_K_LAYER_NORM] = {"layer_norm", "xd", false, false},
-    [WG_K_IM2COL] = {"im2col", "xc", false, false},
+    [WG_K_MATMUL_VEC] = {"matmul_vec", "xd", "d", true, true, NULL},
+    [WG_K_MATMUL_TILE] = {"matmul_tile", "xd", "d", true, false, NULL},
+    [WG_K_GET_ROWS] = {"get_rows", "d", "d", true, false, NULL},
+    [WG_K_RMS_NORM] = {"rms_norm", "xd", "d", false, false, "rms"},
+    [WG_K_ROPE] = {"rope", "x", "x", false, false, NULL},
+    [WG_K_KV_STORE] = {"kv_store", "sc", "c", false, false, NULL},
+    [WG_K_ATTENTION] = {"attention", "qkvd", "d", false, false, NULL},
+    [WG_K_BINARY] = {"binary", "abd", "d", false, false, NULL},
+    [WG_K_QUANT_ACT] = {"quant_act", "xyud", "xyd", false, false, "rms"},
+    [WG_K_LAYER_NORM] = {"layer_norm", "xd", "d", false, false, NULL},
+    [WG_K_IM2COL] = {"im2col", "xc", "c", false, false, NULL},
 };
 
 static WGPUBuffer buf_handle(const struct ai_buffer *b) {
@@ -78,9 +81,12 @@ static char *build_source(struct wg_ctx *c, enum wg_kernel k, int type, uint32_t
     if (s + 1 > n_slots) n_slots = s + 1;
   }
   for (uint32_t s = 0; s < n_slots && ok; s++) {
-    int n = snprintf(tmp, sizeof tmp,
-                     "@group(0) @binding(%u) var<storage, read_write> f%u: array<f32>;\n",
-                     F_SLOT_BINDING + s, s);
+    bool written = false;
+    for (int i = 0; roles[i]; i++)
+      if (((pattern >> (4 * i)) & 15) == s && strchr(kernel_info[k].written, roles[i]))
+        written = true;
+    int n = snprintf(tmp, sizeof tmp, "@group(0) @binding(%u) var<storage, %s> f%u: array<f32>;\n",
+                     F_SLOT_BINDING + s, written ? "read_write" : "read", s);
     ok = append(c, &out, &len, &cap, tmp, (size_t)n);
   }
   if (kernel_info[k].has_weights && ok) {
@@ -92,6 +98,8 @@ static char *build_source(struct wg_ctx *c, enum wg_kernel k, int type, uint32_t
     for (int p = 0; p < 2 && ok; p++)
       ok = parts[p] && append(c, &out, &len, &cap, parts[p], strlen(parts[p]));
   }
+  if (kernel_info[k].part && ok)
+    ok = append(c, &out, &len, &cap, wgsl(kernel_info[k].part), strlen(wgsl(kernel_info[k].part)));
   if (kernel_info[k].has_lanes && ok) {
     int n = snprintf(tmp, sizeof tmp, "const LANES: u32 = %uu;\n", c->lanes);
     const char *red = wgsl(sg ? "lanes_sg" : "lanes_wg");
@@ -203,7 +211,15 @@ static void begin_pass(struct wg_ctx *c) {
   c->pass = w->wgpuCommandEncoderBeginComputePass(c->encoder, NULL);
 }
 
+void wg_settle(struct wg_ctx *c) {
+  if (c->mm.n) wg_mm_emit(c);
+  if (c->pair.kernel != WG_K_COUNT) wg_pair_emit(c);
+  if (c->silu.is_held) wg_silu_emit(c);
+  if (c->rms.is_held) wg_rms_emit(c);
+}
+
 void wg_flush(struct wg_ctx *c) {
+  wg_settle(c);
   if (!c->pass) return;
   const struct ai_wgpu_api *w = &c->dev.api;
   w->wgpuComputePassEncoderEnd(c->pass);
@@ -247,6 +263,7 @@ void *wg_data(struct wg_ctx *c, size_t bytes, size_t *off) {
 void wg_dispatch(struct wg_ctx *c, enum wg_kernel k, int type, const struct wg_range *f, int n_f,
                  const struct wg_range *r, int n_r, const uint32_t *u, uint64_t n_wg) {
   if (n_wg == 0) return;
+  wg_settle(c); /* held-back dispatches go first */
   const struct ai_wgpu_api *w = &c->dev.api;
   if (k != WG_K_MATMUL_VEC && k != WG_K_MATMUL_TILE && k != WG_K_QUANT_ACT) c->act.is_valid = false;
   if (c->params_used + c->align > c->params_cap) wg_flush(c);
@@ -536,6 +553,7 @@ anyinfer_status ai_webgpu_backend_create(const struct ai_alloc *alloc,
   struct wg_ctx *c = ai_calloc(alloc, 1, sizeof *c);
   if (!c) return ai_error_set(err, ANYINFER_E_NOMEM, "webgpu: out of memory");
   c->alloc = *alloc;
+  c->pair.kernel = WG_K_COUNT;
   anyinfer_status st = wg_device_open(&c->dev, true, err);
   if (st) goto fail;
   /* Subgroups for matmul_vec only where their size is fixed (a row is one subgroup). */

@@ -44,8 +44,9 @@ enum wg_kernel {
 };
 
 #define WG_MAX_ROLES   4
-#define WG_N_U         16
-#define WG_PARAM_BYTES 96 /* struct Params of common.wgsl: 8 offsets + 16 scalars */
+#define WG_N_U         24
+#define WG_PARAM_BYTES 128 /* struct Params of common.wgsl: 8 offsets + 24 scalars */
+#define WG_MM_PARTS    3   /* matmuls of one input merged into one matmul_vec dispatch */
 
 /* A byte range [lo, hi) of a buffer that one dispatch reads or writes. */
 struct wg_range {
@@ -110,6 +111,41 @@ struct wg_ctx {
     uint32_t mode;
     bool is_valid;
   } act;
+  /* Decode matmuls of one input (q, k and v of a layer; gate and up) waiting to go out as one
+   * matmul_vec dispatch of up to WG_MM_PARTS parts: sent by the next other dispatch or flush
+   * (wg_mm_emit), or when full. */
+  struct {
+    int n, type;
+    struct wg_range x;         /* the activations the kernel reads (rounded: the scratch) */
+    struct ai_tensor x_source; /* the matmul's own x, to recognise the next one's */
+    uint32_t x_stride, row_bytes, k, n_tok, has_bias, sums;
+    struct wg_range w[WG_MM_PARTS], d[WG_MM_PARTS], b[WG_MM_PARTS];
+    uint32_t rows[WG_MM_PARTS], d_stride[WG_MM_PARTS];
+  } mm;
+  /* One rope or kv_store dispatch held back to go out with the next of the same kernel and
+   * buffers as one dispatch of two parts (rope of q and k, kv_store of k and v): sent by any other
+   * dispatch or flush (wg_pair_emit). Its arguments as for wg_dispatch. */
+  struct {
+    enum wg_kernel kernel; /* WG_K_COUNT: none pending */
+    struct wg_range f[2], r;
+    int n_f, n_r;
+    uint32_t u[WG_N_U];
+    uint64_t n_wg;
+  } pair;
+  /* silu_mul(gate, up, gate) held back: when the next op is a matmul of gate whose activations
+   * are rounded (quant_act), quant_act computes silu(gate) * up itself, writes it to gate and
+   * rounds it (one dispatch less); otherwise it goes out as the binary kernel. */
+  struct {
+    bool is_held;
+    struct ai_tensor gate, up;
+  } silu;
+  /* rms_norm held back likewise: quant_act of the next matmul of its output computes the norm
+   * itself (and writes dst). */
+  struct {
+    bool is_held;
+    struct ai_tensor x, weight, dst;
+    float eps;
+  } rms;
   /* The rope table staged in this submit's data, reused by every rope call of the step. */
   struct {
     int32_t pos0, n_dims;
@@ -136,6 +172,20 @@ bool wg_fits(const struct wg_ctx *c, const struct ai_buffer *b, size_t lo, size_
 const struct ai_buffer *wg_scratch(struct wg_ctx *c, size_t bytes);
 /* Submits what is recorded (no wait). */
 void wg_flush(struct wg_ctx *c);
+/* Dispatches whatever is held back (c->mm, c->pair, c->silu, c->rms); at most one of them is:
+ * each op that holds one back settles the others first. */
+void wg_settle(struct wg_ctx *c);
+/* Dispatch the pending matmuls of c->mm / the pending c->pair / the held c->silu or c->rms
+ * (webgpu_ops.c); the callers test c->mm.n, c->pair.kernel and the is_held flags first. At most one
+ * is pending: each op that holds one back sends the others first. */
+void wg_mm_emit(struct wg_ctx *c);
+void wg_pair_emit(struct wg_ctx *c);
+void wg_silu_emit(struct wg_ctx *c);
+void wg_rms_emit(struct wg_ctx *c);
+/* Records kernel k (WG_K_ROPE or WG_K_KV_STORE) as wg_dispatch would, possibly later, merged with
+ * the next such call. u[0..7] are the part's own scalars; n_wg covers the part. */
+void wg_pair_dispatch(struct wg_ctx *c, enum wg_kernel k, const struct wg_range *f, int n_f,
+                      const struct wg_range *r, int n_r, const uint32_t *u, uint64_t n_wg);
 
 /* The ops (webgpu_ops.c). */
 void wg_get_rows(void *ctx, const struct ai_tensor *table, const int32_t *tokens, int64_t n_tok,

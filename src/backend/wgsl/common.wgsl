@@ -3,7 +3,7 @@
 // the kernel lists its roles; u holds the kernel's own scalars (f32 ones bit-cast).
 struct Params {
   o: array<vec4<u32>, 2>,
-  u: array<vec4<u32>, 4>,
+  u: array<vec4<u32>, 6>,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 
@@ -32,3 +32,9 @@ fn div_rn(a: f32, b: f32) -> f32 {
   let p = two_prod(q, b);
   return q + ((a - p.x) - p.y) / b;
 }
+// Kernels that may run two parts in one dispatch (rope of q and k, kv_store of k and v): a part
+// has its own scalars (u[12 p + i], i < 8) and its tensors' element offsets within their
+// bindings (off(role) + u[8 + 12 p + role]); workgroups below u[10] are part 0's.
+fn wg_part(g: u32) -> u32 { return select(0u, 1u, g >= pu(10u)); }
+fn part_u(part: u32, i: u32) -> u32 { return pu(12u * part + i); }
+fn part_off(part: u32, role: u32) -> u32 { return off(role) + pu(8u + 12u * part + role); }

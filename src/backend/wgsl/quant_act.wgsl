@@ -4,8 +4,13 @@
 // mode 1: Q8_0 (blocks of 32: d = amax / 127, q = round half away from zero, d kept as fp16);
 // 5: Q8_1, the same plus each block's s = fp16(d * sum q) at y[u5 + t * k / 32 + block]; 2: Q8_K (blocks of 256: scale -127 / the signed value of largest magnitude, round half
 // to even, q <= 127); 3: F16; 4: BF16 (round to nearest even).
-// Roles: $x (0), $y (1) f32. u: 0 k, 1 n_tok, 2 x column stride, 3 y column stride, 4 mode,
-// 5 offset of the block sums (mode 5).
+// Fused into it (one dispatch less each): with u6 = 1 it first replaces x by silu(x) * up (the
+// SwiGLU of binary.wgsl); with u8 = 1 it rounds d = rms_norm(x) * NW and writes d (rms_norm.wgsl).
+// Roles: $x (0), $y (1), $u (2), $d (3) f32; NW (4) norm weight, bytes. u: 0 k, 1 n_tok, 2 x column
+// stride, 3 y column stride, 4 mode, 5 offset of the block sums (mode 5), 6 SwiGLU, 7 up column
+// stride, 8 RMSNorm, 9 its eps (f32), 10 d column stride.
+@group(0) @binding(1) var<storage, read> NW: array<u32>;
+
 var<workgroup> amx: array<f32, 256>;
 var<workgroup> sgn: array<f32, 256>;
 
@@ -33,8 +38,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (t >= pu(1u)) { return; }
   let i = (g % nb) * 256u + lid;
   let inb = i < k;
+  let xo = off(0u) + t * pu(2u);
+  var scale = 0.0;
+  if (pu(8u) != 0u) { // RMSNorm first (rms_norm.wgsl): each workgroup finds its column's scale
+    var s = vec2<f32>(0.0);
+    if (lid < 64u) {
+      for (var j = lid; j < k; j += 64u) { s = rms_sq(s, $x[xo + j]); }
+    }
+    scale = rms_scale(s, lid, k, pf(9u));
+  }
   var v = 0.0;
-  if (inb) { v = $x[off(0u) + t * pu(2u) + i]; }
+  if (inb) {
+    v = $x[xo + i];
+    if (pu(6u) != 0u) { // SwiGLU first (binary.wgsl op 1): x = silu(x) * up, kept in x
+      v = v / (1.0 + exp(-v)) * $u[off(2u) + t * pu(7u) + i];
+      $x[xo + i] = v;
+    }
+    if (pu(8u) != 0u) { // the norm's output, kept in d
+      v = v * scale * bitcast<f32>(NW[(off(4u) >> 2u) + i]);
+      $d[off(3u) + t * pu(10u) + i] = v;
+    }
+  }
   let yo = off(1u) + t * pu(3u) + i;
   let mode = pu(4u);
   if (mode == 3u || mode == 4u) {
