@@ -8,7 +8,7 @@ order; an auxiliary CTC loss on the encoder output while training) -> held-out w
 -> a Hugging Face folder.
 
     python3 scripts/train/train_whisper.py --out DIR --espeak DIR [--seconds 420] [--pack DIR]
-                                           [--smoke]
+                                           [--init DIR] [--smoke]
 
 --espeak: a folder with bin/espeak-ng, lib/ (its shared libraries) and espeak-ng-data/ (the
 Debian packages unpacked, see fetch_espeak.sh). Needs torch, transformers, tokenizers, numpy.
@@ -170,6 +170,8 @@ def main():
                     help="the first fraction of training samples sentences of <= 5 words only")
     ap.add_argument("--checkpoint", type=float, default=90.0, help="seconds between checkpoints")
     ap.add_argument("--pack", help="folder for the tar pieces of each checkpoint")
+    ap.add_argument("--init", help="continue from this folder (one this script saved): its "
+                    "weights and tokenizer instead of new ones")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     if args.smoke:
@@ -225,7 +227,11 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
 
-    tok = build_tokenizer([" " + u["text"] for u in train_items], args.base_vocab)
+    if args.init:
+        from tokenizers import Tokenizer
+        tok = Tokenizer.from_file(os.path.join(args.init, "tokenizer.json"))
+    else:
+        tok = build_tokenizer([" " + u["text"] for u in train_items], args.base_vocab)
     V = tok.get_vocab_size()
     tid = tok.token_to_id
     eot, sot, en = tid("<|endoftext|>"), tid("<|startoftranscript|>"), tid("<|en|>")
@@ -332,6 +338,19 @@ def main():
                         begin_suppress_tokens=[tid("\u0120"), eot], suppress_tokens=[],
                         tie_word_embeddings=True, scale_embedding=False)
     model = WhisperForConditionalGeneration(cfg).to(dev)
+    if args.init:
+        from safetensors.torch import load_file
+        with open(os.path.join(args.init, "model.safetensors.index.json")) as f:
+            shards = sorted(set(json.load(f)["weight_map"].values()))
+        sd = {}
+        for name in shards:
+            sd.update(load_file(os.path.join(args.init, name)))
+        missing, unexpected = model.load_state_dict({k: v.float() for k, v in sd.items()},
+                                                    strict=False)
+        if unexpected or set(missing) - {"proj_out.weight"}:
+            raise RuntimeError("--init %s: missing %s, unexpected %s" % (args.init, missing,
+                                                                        unexpected))
+        say("continuing from %s (%d tensors)" % (args.init, len(sd)))
     n_params = sum(p.numel() for p in model.parameters())
     say("model: %d parameters (%.2fM), window %d frames" % (n_params, n_params / 1e6,
                                                             2 * args.audio_ctx))
