@@ -30,4 +30,24 @@ struct anyinfer_model {
   char file_type[24];
 };
 
+struct ai_backend;
+struct ai_cpu_backend_params;
+
+/* Builds a model's state (weights uploaded, caches allocated) on a backend; drop undoes a
+ * failed or partial build before the backend is freed. */
+struct ai_state_builder {
+  anyinfer_status (*build)(void *ctx, struct ai_backend *b, struct ai_error *err);
+  void (*drop)(void *ctx);
+  void *ctx;
+};
+
+/* Opens *b as name asks, "cpu" (also NULL), "webgpu" or "auto", and builds the state on it.
+ * webgpu and auto try the GPU first; when it or the build on it fails, one warning says why and
+ * the CPU backend (bp) is used. Any other name: ANYINFER_E_UNSUPPORTED, naming who. */
+anyinfer_status ai_engine_open_backend(const anyinfer_model *model, const struct ai_alloc *alloc,
+                                       const char *who, const char *name,
+                                       const struct ai_cpu_backend_params *bp,
+                                       const struct ai_state_builder *sb, struct ai_backend *b,
+                                       struct ai_error *err);
+
 #endif

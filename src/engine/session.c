@@ -16,6 +16,22 @@
 /* Slots are for server-style batching; beyond a few hundred the per-step overhead dominates. */
 #define MAX_SEQ 256
 
+struct llama_build {
+  const anyinfer_model *model;
+  int32_t n_ctx, n_batch, n_seq;
+  struct ai_llama_state *state;
+};
+
+static anyinfer_status llama_build(void *ctx, struct ai_backend *b, struct ai_error *err) {
+  const struct llama_build *lb = ctx;
+  return ai_llama_state_create(&lb->model->llama, b, lb->model->weights, lb->model->weights_bytes,
+                               lb->n_ctx, lb->n_batch, lb->n_seq, lb->state, err);
+}
+
+static void llama_drop(void *ctx) {
+  ai_llama_state_destroy(((const struct llama_build *)ctx)->state);
+}
+
 void anyinfer_session_default_params(anyinfer_session_params *p) {
   *p = (anyinfer_session_params){
       .n_ctx = 0, .n_batch = DEFAULT_N_BATCH, .n_seq = 1, .n_threads = 0, .backend = "cpu"};
@@ -56,13 +72,6 @@ anyinfer_status anyinfer_session_create(const anyinfer_model *model,
                       p->n_ctx, p->n_batch, p->n_seq, MAX_SEQ, p->n_threads);
     goto fail_early;
   }
-  const char *backend = p->backend ? p->backend : "cpu";
-  if (strcmp(backend, "cpu") != 0 && strcmp(backend, "webgpu") != 0 &&
-      strcmp(backend, "auto") != 0) {
-    st = ai_error_set(&err, ANYINFER_E_UNSUPPORTED,
-                      "session: backend '%s' is not available (cpu, webgpu, auto)", backend);
-    goto fail_early;
-  }
   anyinfer_session *s = ai_calloc(&model->alloc, 1, sizeof *s);
   if (!s) {
     st = ai_error_set(&err, ANYINFER_E_NOMEM, "session: out of memory");
@@ -88,30 +97,14 @@ anyinfer_status anyinfer_session_create(const anyinfer_model *model,
     st = ai_error_set(&err, ANYINFER_E_NOMEM, "session: out of memory");
     goto fail;
   }
-  if (strcmp(backend, "cpu") != 0) {
-    /* webgpu or auto: the GPU when there is one, else the CPU with one line saying why. */
-    struct ai_error gpu_err;
-    if (ai_webgpu_backend_create(&s->alloc, NULL, &s->backend, &gpu_err) == ANYINFER_OK) {
-      st = ai_llama_state_create(&model->llama, &s->backend, model->weights, model->weights_bytes,
-                                 n_ctx, n_batch, n_seq, &s->state, &gpu_err);
-      if (st == ANYINFER_OK) {
-        ai_log(&model->log, ANYINFER_LOG_DEBUG, "session: webgpu backend, n_ctx %d, %d slots",
-               n_ctx, n_seq);
-        *out = s;
-        return ANYINFER_OK;
-      }
-      ai_llama_state_destroy(&s->state);
-      ai_backend_free(&s->backend);
-    }
-    ai_log(&model->log, ANYINFER_LOG_WARN, "%s; using the CPU backend", gpu_err.msg);
-  }
-  if ((st = ai_cpu_backend_create(&s->alloc, &bp, &s->backend, &err)) ||
-      (st = ai_llama_state_create(&model->llama, &s->backend, model->weights, model->weights_bytes,
-                                  n_ctx, n_batch, n_seq, &s->state, &err)))
+  struct llama_build lb = {model, n_ctx, n_batch, n_seq, &s->state};
+  const struct ai_state_builder sb = {llama_build, llama_drop, &lb};
+  if ((st = ai_engine_open_backend(model, &s->alloc, "session", p->backend, &bp, &sb, &s->backend,
+                                   &err)))
     goto fail;
   ai_log(&model->log, ANYINFER_LOG_DEBUG,
-         "session: cpu backend (%s), %d threads, n_ctx %d, %d slots", ai_isa_name(bp.isa),
-         n_threads, n_ctx, n_seq);
+         "session: %s backend (CPU side: %s, %d threads), n_ctx %d, %d slots", s->backend.ops->name,
+         ai_isa_name(bp.isa), n_threads, n_ctx, n_seq);
   *out = s;
   return ANYINFER_OK;
 fail:

@@ -3,11 +3,27 @@
 #include <string.h>
 
 #include "backend/cpu/cpu_backend.h"
-#include "backend/webgpu/webgpu_backend.h"
 #include "base/threadpool.h"
 #include "engine/transcriber.h"
 
 #define DEFAULT_MAX_BEAMS 5
+
+struct whisper_build {
+  const anyinfer_model *model;
+  int32_t n_seq;
+  struct ai_whisper_state *state;
+};
+
+static anyinfer_status whisper_build(void *ctx, struct ai_backend *b, struct ai_error *err) {
+  const struct whisper_build *wb = ctx;
+  const struct ai_whisper *w = &wb->model->whisper;
+  return ai_whisper_state_create(w, b, wb->model->weights, wb->model->weights_bytes, wb->n_seq,
+                                 w->hp.n_text_ctx, 1, wb->state, err);
+}
+
+static void whisper_drop(void *ctx) {
+  ai_whisper_state_destroy(((const struct whisper_build *)ctx)->state);
+}
 
 void anyinfer_transcriber_default_params(anyinfer_transcriber_params *p) {
   *p = (anyinfer_transcriber_params){
@@ -36,13 +52,6 @@ anyinfer_status anyinfer_transcriber_create(const anyinfer_model *model,
                       p->max_beams);
     goto fail;
   }
-  const char *backend = p->backend ? p->backend : "cpu";
-  if (strcmp(backend, "cpu") != 0 && strcmp(backend, "webgpu") != 0 &&
-      strcmp(backend, "auto") != 0) {
-    st = ai_error_set(&err, ANYINFER_E_UNSUPPORTED,
-                      "transcriber: backend '%s' is not available (cpu, webgpu, auto)", backend);
-    goto fail;
-  }
   t = ai_calloc(&model->alloc, 1, sizeof *t);
   if (!t) {
     st = ai_error_set(&err, ANYINFER_E_NOMEM, "transcriber: out of memory");
@@ -64,29 +73,13 @@ anyinfer_status anyinfer_transcriber_create(const anyinfer_model *model,
   /* Decoder slots: two per beam (beam search alternates halves); batches up to the whole text
    * context (a prompt of earlier text plus the start sequence). */
   int32_t n_seq = 2 * p->max_beams;
-  if (strcmp(backend, "cpu") != 0) {
-    /* webgpu or auto: the GPU when there is one, else the CPU with one line saying why. */
-    struct ai_error gpu_err;
-    if (ai_webgpu_backend_create(&t->alloc, NULL, &t->backend, &gpu_err) == ANYINFER_OK) {
-      if (ai_whisper_state_create(&model->whisper, &t->backend, model->weights,
-                                  model->weights_bytes, n_seq, hp->n_text_ctx, 1, &t->state,
-                                  &gpu_err) == ANYINFER_OK) {
-        ai_log(&model->log, ANYINFER_LOG_DEBUG, "transcriber: webgpu backend, %d beams",
-               p->max_beams);
-        *out = t;
-        return ANYINFER_OK;
-      }
-      ai_whisper_state_destroy(&t->state);
-      ai_backend_free(&t->backend);
-    }
-    ai_log(&model->log, ANYINFER_LOG_WARN, "%s; using the CPU backend", gpu_err.msg);
-  }
-  if ((st = ai_cpu_backend_create(&t->alloc, &bp, &t->backend, &err)) ||
-      (st = ai_whisper_state_create(&model->whisper, &t->backend, model->weights,
-                                    model->weights_bytes, n_seq, hp->n_text_ctx, 1, &t->state,
-                                    &err)))
+  struct whisper_build wb = {model, n_seq, &t->state};
+  const struct ai_state_builder sb = {whisper_build, whisper_drop, &wb};
+  if ((st = ai_engine_open_backend(model, &t->alloc, "transcriber", p->backend, &bp, &sb,
+                                   &t->backend, &err)))
     goto fail;
-  ai_log(&model->log, ANYINFER_LOG_DEBUG, "transcriber: cpu backend (%s), %d threads, %d beams",
+  ai_log(&model->log, ANYINFER_LOG_DEBUG,
+         "transcriber: %s backend (CPU side: %s, %d threads), %d beams", t->backend.ops->name,
          ai_isa_name(bp.isa), t->n_threads, p->max_beams);
   *out = t;
   return ANYINFER_OK;
