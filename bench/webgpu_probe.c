@@ -7,7 +7,10 @@
  *     512 tokens (matmul_tile, with its GFLOP/s; not for the output projection, which prompts
  *     need for their last token only), 50 and 5 dispatches in one submit.
  *   cc -std=c11 -O2 -Iinclude -Isrc bench/webgpu_probe.c build/libanyinfer_static.a -lm -lpthread
- *   ./a.out MODEL.gguf     (prints markdown rows: one "token" row, then one row per matmul)
+ *   ./a.out MODEL.gguf     (prints markdown rows: one per matmul, then the bandwidth and token
+ *                          row; the bandwidth test runs last: in the 18:32 run of RESULTS.md the
+ *                          first matmul timed after it read 5-40x slow, perhaps while Dawn freed
+ *                          its 1.5 GiB; not verified)
  *   ./a.out --devices      (as `anyinfer info --devices`)
  */
 #define _POSIX_C_SOURCE 200809L
@@ -149,12 +152,6 @@ int main(int argc, char **argv) {
   const char *names[5] = {"q, o", "k, v", "gate, up", "down", "output"};
   const int per_token[5] = {2 * L->hp.n_layer, 2 * L->hp.n_layer, 2 * L->hp.n_layer, L->hp.n_layer,
                             1};
-  double bw = bandwidth(&s->backend, (int64_t)1 << 27, 20);
-  printf(
-      "| %s | %s | %.0f MiB | lanes %u%s | %.0f GB/s | %.1f dispatches | %.1f submits | %.3f "
-      "ms/token | %.1f us/dispatch |\n",
-      info.file_type, argv[1], (double)info.file_bytes / 1048576.0, c->lanes,
-      c->use_subgroups ? " (subgroups)" : "", bw, disp, subs, ms, ms * 1e3 / disp);
   double sum_vec = 0;
   for (int i = 0; i < 5; i++) {
     const struct ai_gguf_tensor *t = mats[i];
@@ -174,6 +171,13 @@ int main(int argc, char **argv) {
   }
   printf("| matmuls of a token | %.3f ms | rest (other kernels, barriers, read-back) %.3f ms |\n",
          sum_vec * 1e3, ms - sum_vec * 1e3);
+  /* Last (see the top of this file). */
+  double bw = bandwidth(&s->backend, (int64_t)1 << 27, 20);
+  printf(
+      "| %s | %s | %.0f MiB | lanes %u%s | %.0f GB/s | %.1f dispatches | %.1f submits | %.3f "
+      "ms/token | %.1f us/dispatch |\n",
+      info.file_type, argv[1], (double)info.file_bytes / 1048576.0, c->lanes,
+      c->use_subgroups ? " (subgroups)" : "", bw, disp, subs, ms, ms * 1e3 / disp);
   if (ai_webgpu_backend_error(&s->backend)[0])
     die("device error", ai_webgpu_backend_error(&s->backend));
   anyinfer_session_free(s);
