@@ -81,7 +81,9 @@ void wg_rms_emit(struct wg_ctx *c) {
 void wg_rms_norm(void *ctx, const struct ai_tensor *x, const struct ai_tensor *weight, float eps,
                  const struct ai_tensor *dst) {
   struct wg_ctx *c = ctx;
-  if (same_view(x, dst)) { /* in place: quant_act could not read x after writing dst */
+  struct wg_range xr = range_of(x), dr = range_of(dst);
+  if (xr.buf == dr.buf && xr.lo < dr.hi && dr.lo < xr.hi) {
+    /* in place or overlapping: quant_act's workgroups read all of x while others write dst */
     rms_dispatch(c, x, weight, eps, dst);
     return;
   }
