@@ -3,7 +3,8 @@
 # real shapes), loopback only, with 1, 4 and 16 concurrent streaming clients (bench/serve_load.mjs).
 # Bounded: a fixed number of requests per level, MAX_TOKENS each, and a time limit per level.
 # Prints a markdown table: requests/s, time to first token, aggregate generation tokens/s, and the
-# speed-up of aggregate generation over 1 client (continuous batching at work), medians of ROUNDS.
+# speed-up of aggregate generation over 1 client (continuous batching at work), medians of ROUNDS
+# after one warm-up.
 # Usage: [ROUNDS=3] [MAX_TOKENS=64] bench/serve_load.sh [BUILD_DIR] [THREADS] > table.md
 # (model cached in $MODELS)
 set -euo pipefail
@@ -29,6 +30,9 @@ url="http://127.0.0.1:$port"
 # ROUNDS rounds of the three levels, interleaved, so a burst of load elsewhere on the machine
 # hits every level alike; each column is the median over the rounds.
 runs=$(mktemp)
+# Warm-up, not counted: the first requests fault the mapped weights in and size every slot's
+# buffers (the first round measured ~20 % slower than the others).
+timeout 600 node bench/serve_load.mjs "$url" qwen 4 1 "$max_tokens" > /dev/null
 for _ in $(seq "$rounds"); do
   for c in 1 4 16; do
     per=$(( c == 1 ? 4 : (c == 4 ? 2 : 1) ))
