@@ -3,7 +3,7 @@
 // npm `webgpu` package (Dawn) over SwiftShader gives the native CPU CLI's greedy token ids and
 // text on the fixture models, and really ran on the GPU (the runner names the adapter and counts
 // dispatches; no CPU fallback warning), and so does createEngine (web/src, anyinfer-web.wasm) given
-// the package's GPU object. `info --devices` names the adapter. Without JSPI it falls back to the
+// the package's GPU object, for a chat model and for Whisper (the CLI's transcript). `info --devices` names the adapter. Without JSPI it falls back to the
 // wasm CPU and says why. The bridge is complete: every entry of AI_WGPU_FUNCTIONS has
 // its host_ function in wgpu_wasm.c, every "webgpu" import of the modules has a JS
 // implementation in web/src/webgpu.js and every JS one is imported; anyinfer.wasm imports WASI
@@ -109,6 +109,38 @@ try {
   t.check(got.ids === String(native([...hello, '--ids'], { cwd: dir }).stdout).trim() &&
           got.text === String(native(hello, { cwd: dir }).stdout).replace(/\n$/, ''),
           `createEngine in Node 26: ${got.ids} ${JSON.stringify(got.text)}`);
+
+  // Whisper in the web engine on WebGPU: the tiny random-weight fixture's transcript is the
+  // native CPU CLI's.
+  const wconv = native(['convert', path.join(root, 'tests/fixtures/whisper/tiny80'), 'tiny80.gguf',
+                        '--type', 'f32'], { cwd: dir });
+  if (t.check(wconv.status === 0, `convert whisper: ${wconv.stderr}`)) {
+    const wav = path.join(root, 'tests/fixtures/audio/speech_16000.wav');
+    const wscript = `
+      import { readFileSync } from 'node:fs';
+      import { create } from 'webgpu';
+      import { createEngine } from '${engineUrl}';
+      const engine = await createEngine({ model: new URL('file://${dir}/tiny80.gguf'), cache: false,
+                                          gpu: create([]) });
+      const text = await engine.audio.transcriptions.create({ file: readFileSync('${wav}'),
+                                                              response_format: 'text' });
+      await engine.unload();
+      console.log(JSON.stringify({ backend: engine.backend, note: engine.backendNote, text }));`;
+    const wr = spawnSync(jspiNode, ['--input-type=module', '-e', wscript],
+                         { cwd: root, encoding: 'utf8', timeout: 300000 });
+    let wgot = {};
+    try {
+      wgot = JSON.parse(wr.stdout.trim().split('\n').at(-1));
+    } catch {
+      t.check(false, `whisper createEngine in Node 26: exit ${wr.status}: ${wr.stdout} ${wr.stderr}`);
+    }
+    const cli = String(native(['transcribe', '-m', 'tiny80.gguf', wav, '--format', 'text', '-t', '1'],
+                              { cwd: dir }).stdout);
+    t.check(wgot.backend === 'webgpu' && /^WebGPU: .*swiftshader/i.test(wgot.note),
+            `whisper createEngine: backend ${wgot.backend} (${wgot.note})`);
+    t.check(cli.length > 0 && wgot.text === cli,
+            `whisper createEngine on WebGPU: ${JSON.stringify(wgot.text)} vs CLI ${JSON.stringify(cli)}`);
+  }
 
   // No JSPI (this Node, told not to switch): the CPU, saying why, with the same tokens.
   const args = ['run', '-m', 'qwen2-q4_0.gguf', '-p', 'Hello', '-n', '4', '--temp', '0', '--ids'];

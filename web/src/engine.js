@@ -60,7 +60,9 @@ class Runtime {
     const suspendable = (f) => (hasJspi() ? WebAssembly.promising(f) : f);
     this.gpu = { session_create: suspendable(this.x.aiw_session_create),
                  run_start: suspendable(this.x.aiw_run_start),
-                 run_step: suspendable(this.x.aiw_run_step) };
+                 run_step: suspendable(this.x.aiw_run_step),
+                 transcriber_create: suspendable(this.x.aiw_transcriber_create),
+                 transcribe: suspendable(this.x.aiw_transcribe) };
   }
   mem() {
     return new Uint8Array(this.x.memory.buffer);
@@ -211,7 +213,8 @@ export async function createLocalEngine(options = {}) {
   const [backendPtr] = rt.str(backend);
   try {
     sessionPtr = isWhisper
-      ? rt.call('ERR_SESSION', (e, c) => rt.x.aiw_transcriber_create(modelPtr, e, c))
+      ? await rt.callAsync('ERR_SESSION', (e, c) =>
+        rt.gpu.transcriber_create(modelPtr, backendPtr, e, c))
       : await rt.callAsync('ERR_SESSION', (e, c) =>
         rt.gpu.session_create(modelPtr, nCtx, backendPtr, e, c));
   } catch (e) {
@@ -222,10 +225,10 @@ export async function createLocalEngine(options = {}) {
     wasi.flush();
   }
   // Where it runs, and why not on WebGPU when that was asked for but not had.
-  const onGpu = !isWhisper && rt.cstr(rt.x.aiw_session_backend(sessionPtr)) === 'webgpu';
+  const onGpu = rt.cstr(isWhisper ? rt.x.aiw_transcriber_backend(sessionPtr)
+    : rt.x.aiw_session_backend(sessionPtr)) === 'webgpu';
   const cpuNote = 'wasm CPU (SIMD128, one thread)';
   const backendNote = onGpu ? `WebGPU: ${host.stats.adapter}`
-    : isWhisper ? `${cpuNote}: Whisper runs on the CPU`
     : backend === 'cpu' ? cpuNote : `${cpuNote}: ${lastWarning.replace(/; using the CPU backend$/, '')}`;
   onProgress?.({ phase: 'load', loaded: file.bytes.length, total: file.bytes.length, fraction: 1 });
   const info = {
@@ -444,8 +447,8 @@ export async function createLocalEngine(options = {}) {
       const [lang] = rt.str(translate ? '' : String(req.language ?? ''));
       const [prompt] = rt.str(String(req.prompt ?? ''));
       ptrs.push(fmt, lang, prompt);
-      const out = rt.call('ERR_GENERATE', (e, c) => rt.x.aiw_transcribe(sessionPtr, samples, n, fmt,
-        lang, translate ? 1 : 0, temperature, prompt, e, c));
+      const out = await rt.callAsync('ERR_GENERATE', (e, c) => rt.gpu.transcribe(sessionPtr, samples,
+        n, fmt, lang, translate ? 1 : 0, temperature, prompt, e, c));
       const text = rt.cstr(out);
       rt.free(out);
       return format === 'json' || format === 'verbose_json' ? JSON.parse(text) : text;

@@ -352,12 +352,23 @@ float *aiw_audio_pcm(const float *pcm, int32_t n_frames, int32_t n_channels, int
   return out;
 }
 
+/* A Whisper transcriber on backend, as aiw_session_create (the host calls it through JSPI). */
 AIW_EXPORT(aiw_transcriber_create)
-anyinfer_transcriber *aiw_transcriber_create(const anyinfer_model *m, char *err, size_t cap) {
+anyinfer_transcriber *aiw_transcriber_create(const anyinfer_model *m, const char *backend,
+                                             char *err, size_t cap) {
+  anyinfer_transcriber_params p;
+  anyinfer_transcriber_default_params(&p);
+  p.backend = backend;
   anyinfer_transcriber *tr = NULL;
-  anyinfer_status st = anyinfer_transcriber_create(m, NULL, &tr);
+  anyinfer_status st = anyinfer_transcriber_create(m, &p, &tr);
   if (st != ANYINFER_OK) set_err(err, cap, "transcriber", anyinfer_status_str(st));
   return tr;
+}
+
+/* "cpu" or "webgpu": where the transcriber runs. */
+AIW_EXPORT(aiw_transcriber_backend)
+const char *aiw_transcriber_backend(const anyinfer_transcriber *tr) {
+  return anyinfer_transcriber_backend(tr);
 }
 
 AIW_EXPORT(aiw_transcriber_free) void aiw_transcriber_free(anyinfer_transcriber *tr) {
@@ -365,7 +376,8 @@ AIW_EXPORT(aiw_transcriber_free) void aiw_transcriber_free(anyinfer_transcriber 
 }
 
 /* Transcribes (or translates) n samples of 16 kHz mono audio and returns the transcript in
- * format ("text", "json", "verbose_json", "srt", "vtt") as a malloc'd string. language NULL or
+ * format ("text", "json", "verbose_json", "srt", "vtt") as a malloc'd string (through JSPI: it
+ * may wait for the GPU). language NULL or
  * "" detects it; prompt may be NULL; temperature 0 with fallback, as the CLI's defaults. */
 AIW_EXPORT(aiw_transcribe)
 char *aiw_transcribe(anyinfer_transcriber *tr, const float *samples, int32_t n, const char *format,
