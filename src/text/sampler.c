@@ -391,15 +391,13 @@ int32_t ai_sampler_sample(struct ai_sampler *s, const float *logits, const int32
   if (p->top_p < 1.0f) n = apply_top_p(c, n, &sorted, p->top_p, max, sum);
 
   /* Temperature, then softmax (llama_sampler_temp_apply, llama_sampler_softmax_impl). The
-   * maximum is unchanged by the filters. */
+   * maximum is unchanged by the filters. The weights go to work (free once the candidates are
+   * built), in candidate order, for draw_index. */
+  float *weight = s->work;
   sum = 0.0;
   for (size_t i = 0; i < n; i++) {
-    float pr = expf((c[i].logit - max) / p->temperature);
-    c[i].logit = pr;
-    sum += pr;
+    weight[i] = expf((c[i].logit - max) / p->temperature);
+    sum += weight[i];
   }
-  /* Draw: the probabilities are in c[].logit; a separate array keeps draw_index one loop. */
-  float *weight = s->work;
-  for (size_t i = 0; i < n; i++) weight[i] = c[i].logit;
   return c[draw_index(s, weight, n, sum)].id;
 }
